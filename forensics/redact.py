@@ -1,0 +1,108 @@
+"""Secret and PII redaction, applied before any log-derived text reaches an output.
+
+Three kinds of rule (RELIABILITY section 5): sensitive key names (JSON keys,
+header names, query parameters), provider token shapes, and e-mail addresses.
+Every pattern has bounded quantifiers and input is capped before matching, so
+a hostile near-miss string cannot make matching slow (RELIABILITY section 8).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Final
+
+# Text longer than this is cut before matching; excerpts are far shorter anyway.
+MAX_SCAN_CHARS: Final = 64 * 1024
+
+SENSITIVE_KEYS: Final = (
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "api-key",
+    "api_key",
+    "apikey",
+    "x-auth-token",
+    "auth_token",
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "private_key",
+    "signature",
+    "x-shopify-hmac-sha256",
+    "stripe-signature",
+    "svix-signature",
+    "webhook-signature",
+    "x-hub-signature",
+    "x-hub-signature-256",
+    "x-hookdeck-signature",
+    "x-zapier-signature",
+)
+
+_KEY_ALTERNATION = "|".join(re.escape(k) for k in sorted(SENSITIVE_KEYS, key=len, reverse=True))
+
+# "key": "value" in JSON text; the value alternation is unambiguous, so matching is linear.
+_JSON_PAIR = re.compile(
+    rf'("(?i:{_KEY_ALTERNATION})"\s{{0,8}}:\s{{0,8}})"(?:[^"\\]|\\.){{0,8192}}"',
+)
+# Key: value in header dumps or key=value in query strings and form bodies.
+_HEADER_LINE = re.compile(rf"(?i)\b((?:{_KEY_ALTERNATION})\s{{0,4}}[:=]\s{{0,4}})[^\s,;&\"']{{1,4096}}")
+
+_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
+    ("bearer", re.compile(r"(?i)\b(?:bearer|basic)\s{1,4}[A-Za-z0-9._~+/=-]{8,4096}")),
+    ("stripe_key", re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{10,247}\b")),
+    ("stripe_webhook_secret", re.compile(r"\bwhsec_[0-9A-Za-z+/=]{10,128}")),
+    ("shopify_token", re.compile(r"\bshp(?:at|ca|pa|ss)_[0-9a-fA-F]{32}\b")),
+    ("github_token", re.compile(r"\b(?:gh[pousr]_[0-9A-Za-z]{36}|github_pat_\w{22,82})\b")),
+    ("slack_token", re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,128}")),
+    ("aws_access_key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    (
+        "jwt",
+        re.compile(r"\beyJ[0-9A-Za-z_-]{5,4096}\.eyJ[0-9A-Za-z_-]{5,8192}\.[0-9A-Za-z_-]{0,4096}"),
+    ),
+    ("url_userinfo", re.compile(r"(?i)(?<=://)[^/\s:@\"']{1,256}:[^/\s@\"']{1,256}@")),
+    ("email", re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}\b")),
+)
+
+
+@dataclass(slots=True)
+class Redactor:
+    """Redacts text and counts what it redacted, per rule.
+
+    Attributes:
+        enabled: False for ``--no-redact``; text then passes through unchanged.
+        counts: how many values each rule replaced, for the report's audit line.
+    """
+
+    enabled: bool = True
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def text(self, value: str) -> str:
+        """Return value with every secret replaced by ``[REDACTED:<rule>]``."""
+        if not self.enabled or not value:
+            return value
+        value = value[:MAX_SCAN_CHARS]
+        value = _JSON_PAIR.sub(self._keyed_json, value)
+        value = _HEADER_LINE.sub(self._keyed_header, value)
+        for rule, pattern in _PATTERNS:
+            value, n = pattern.subn(f"[REDACTED:{rule}]", value)
+            if n:
+                self.counts[rule] += n
+        return value
+
+    def _keyed_json(self, match: re.Match[str]) -> str:
+        self.counts["sensitive_key"] += 1
+        return f'{match.group(1)}"[REDACTED:sensitive_key]"'
+
+    def _keyed_header(self, match: re.Match[str]) -> str:
+        if match.group(0).endswith("[REDACTED:sensitive_key]"):
+            return match.group(0)
+        self.counts["sensitive_key"] += 1
+        return f"{match.group(1)}[REDACTED:sensitive_key]"
