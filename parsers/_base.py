@@ -49,6 +49,8 @@ class ParseResult:
         records_seen: every physical record the reader saw in the file.
         mappings: field-level evidence; its ``row`` indexes into ``events``.
         notes: counts of records read but flagged (e.g. ``naive_timestamp``).
+        absorbed: records read into the facts of another row (e.g. process-log
+            lines that describe one run); they are parsed but yield no row.
     """
 
     events: pl.DataFrame
@@ -56,6 +58,7 @@ class ParseResult:
     records_seen: int
     mappings: pl.DataFrame = field(default_factory=empty_mappings)
     notes: Counter[str] = field(default_factory=Counter)
+    absorbed: int = 0
 
     @property
     def parsed(self) -> int:

@@ -1,0 +1,309 @@
+"""Vectorised timestamp normalisation: every raw value to ``Datetime("us", "UTC")``.
+
+Rules (SPEC section 3, RELIABILITY section 9), applied to a whole column at once:
+
+1. Numbers and numeric strings are epoch values, told apart by magnitude:
+   seconds below 1e11, milliseconds below 1e14, microseconds below 1e17, else
+   nanoseconds. Integers stay integers, so nanosecond values keep their digits.
+2. ISO 8601 with an offset or ``Z`` is converted to UTC. Polars' ``%z`` does not
+   accept ``Z`` (or ``+05``), so those are rewritten to ``+00:00`` / ``+05:00``.
+3. Naive ISO 8601 is read in the given zone (note ``naive_timestamp``). A local
+   time that does not exist (DST gap) or exists twice (DST overlap) becomes null
+   with ``nonexistent_local_time`` / ``ambiguous_timestamp``: never guessed.
+4. Sentinel dates (1970-01-01, 0001-01-01, 9999-12-31, ...) become null with
+   ``sentinel_timestamp``: they are placeholders, not times.
+5. Whatever is left is tried with python-dateutil, once per *unique* value (RFC
+   2822 dates, ``04/06/2026 09:12`` ...). A day/month order that dateutil could
+   read both ways is ``ambiguous_timestamp``; a string missing its date part or
+   naming an unknown zone abbreviation is ``unparseable_timestamp``.
+
+The value is null and the issue says why; the caller decides whether a null
+field rejects the record (a receive time does) or is merely noted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from dateutil import parser as dateutil_parser
+
+UTC_US: Final = pl.Datetime("us", "UTC")
+
+SENTINEL_DATES: Final = (
+    "0001-01-01",
+    "1601-01-01",
+    "1899-12-30",
+    "1901-12-13",
+    "1969-12-31",
+    "1970-01-01",
+    "1980-01-01",
+    "2038-01-19",
+    "2106-02-07",
+    "9999-12-31",
+)
+# Codes a timestamp can carry. Only naive_timestamp keeps the value; the others null it.
+ISSUES: Final = (
+    "naive_timestamp",
+    "nonexistent_local_time",
+    "ambiguous_timestamp",
+    "sentinel_timestamp",
+    "unparseable_timestamp",
+)
+# dateutil costs ~50 us per value; past this many unique leftovers the rest is unparseable.
+MAX_FALLBACK_VALUES: Final = 10_000
+
+_NUMERIC: Final = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+_AWARE_FORMATS: Final = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z")
+_NAIVE_FORMATS: Final = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
+_YEAR_FIRST: Final = re.compile(r"\s*[+-]?\d{4}[-/.]")
+_UTC_NAMES: Final = frozenset({"UTC", "GMT", "UT", "Z"})
+_DEFAULTS: Final = (datetime(2000, 1, 1), datetime(2001, 2, 2))  # noqa: DTZ001 - dateutil fills naive parts
+
+
+class _UnknownZoneError(ValueError):
+    """A zone abbreviation dateutil found but cannot map to an offset (EST, CET...)."""
+
+
+def _tzinfos(name: str | None, offset: int | None) -> int | None:
+    """Resolve zones for dateutil without consulting the machine's local zone."""
+    # NOTE: without a tzinfos callable dateutil maps names found in time.tzname to
+    # the *machine's* zone, so results would depend on where the tool runs.
+    if offset is not None:
+        return offset
+    if name is None:
+        return None
+    if name.upper() in _UTC_NAMES:
+        return 0
+    raise _UnknownZoneError(name)
+
+
+def _fallback_one(text: str) -> tuple[datetime | None, str | None]:
+    """Parse one leftover string with dateutil; return (datetime, issue)."""
+    try:
+        first = dateutil_parser.parse(text, default=_DEFAULTS[0], tzinfos=_tzinfos)
+        second = dateutil_parser.parse(text, default=_DEFAULTS[1], tzinfos=_tzinfos)
+        if first != second:
+            # A part came from the default: the string has no full date ("5", "June").
+            return None, "unparseable_timestamp"
+        if not _YEAR_FIRST.match(text):
+            dayfirst = dateutil_parser.parse(
+                text, default=_DEFAULTS[0], tzinfos=_tzinfos, dayfirst=True
+            )
+            if dayfirst != first:
+                return None, "ambiguous_timestamp"
+    except (ValueError, OverflowError):
+        return None, "unparseable_timestamp"
+    return first, None
+
+
+def _fallback(texts: pl.Series) -> pl.DataFrame:
+    """Parse unique leftover strings; return text, wall-clock value, UTC value, issue."""
+    rows_text, rows_naive, rows_aware, rows_issue = [], [], [], []
+    for i, text in enumerate(texts.to_list()):
+        value, issue = (None, "unparseable_timestamp")
+        if i < MAX_FALLBACK_VALUES:
+            value, issue = _fallback_one(text)
+        rows_text.append(text)
+        is_aware = value is not None and value.tzinfo is not None
+        rows_naive.append(None if value is None or is_aware else value)
+        rows_aware.append(value.astimezone(UTC) if is_aware else None)  # type: ignore[union-attr]
+        rows_issue.append(issue)
+    return pl.DataFrame(
+        {
+            "_text": pl.Series(rows_text, dtype=pl.String),
+            "_fb_naive": pl.Series(rows_naive, dtype=pl.Datetime("us")),
+            "_fb_aware": pl.Series(rows_aware, dtype=UTC_US),
+            "_fb_issue": pl.Series(rows_issue, dtype=pl.String),
+        }
+    )
+
+
+def _as_text(values: pl.Series | Sequence[object]) -> pl.Series:
+    """Turn raw values (str, int, float, None) into one String column."""
+    if isinstance(values, pl.Series):
+        if isinstance(values.dtype, pl.Datetime):
+            if values.dtype.time_zone is None:
+                return values.dt.strftime("%Y-%m-%dT%H:%M:%S%.f")
+            return values.dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%.f+00:00")
+        if values.dtype == pl.String:
+            return values
+        if values.dtype == pl.Boolean:
+            return values.cast(pl.String)
+        return values.cast(pl.String, strict=False)
+    return pl.Series("raw", list(values), dtype=pl.String, strict=False)
+
+
+def _epoch(text: pl.Expr) -> pl.Expr:
+    """Epoch numbers by magnitude: s < 1e11, ms < 1e14, us < 1e17, else ns."""
+    as_int = text.cast(pl.Int64, strict=False)
+    as_float = text.cast(pl.Float64, strict=False)
+    size = as_float.abs()
+    # NOTE: integers take the integer path so 19-digit nanoseconds are not rounded
+    # through a float; fractional or exponent forms take the float path.
+    int_us = (
+        pl.when(size < 1e11)
+        .then(as_int * 1_000_000)
+        .when(size < 1e14)
+        .then(as_int * 1_000)
+        .when(size < 1e17)
+        .then(as_int)
+        .otherwise(as_int // 1_000)
+    )
+    float_us = (
+        pl.when(size < 1e11)
+        .then(as_float * 1e6)
+        .when(size < 1e14)
+        .then(as_float * 1e3)
+        .when(size < 1e17)
+        .then(as_float)
+        .otherwise(as_float / 1e3)
+        .round(0)
+    )
+    in_range = float_us.abs() < 9e18
+    micros = pl.coalesce(
+        int_us, pl.when(as_float.is_finite() & in_range).then(float_us).cast(pl.Int64)
+    )
+    return pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC")
+
+
+def _iso(text: pl.Expr) -> pl.Expr:
+    """Rewrite ISO-like text into the forms Polars' strptime accepts."""
+    return (
+        text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ tT](\d)", "${1}T${2}")
+        .str.replace(r"\s*(?:[zZ]|UTC|GMT)$", "+00:00")
+        .str.replace(r"(\d)\s+([+-]\d{2}(?::?\d{2})?)$", "${1}${2}")
+        .str.replace(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-]\d{2})$", "${1}:00")
+    )
+
+
+def _localise(naive: pl.Expr, zone: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Read naive wall-clock times in zone; return (utc, nonexistent, ambiguous)."""
+    if zone == "UTC":
+        return naive.dt.replace_time_zone("UTC"), pl.lit(False), pl.lit(False)
+    early = naive.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+    late = naive.dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")
+    nonexistent = naive.is_not_null() & early.is_null()
+    ambiguous = early.is_not_null() & (early != late)
+    utc = pl.when(~ambiguous).then(early).dt.convert_time_zone("UTC")
+    return utc, nonexistent, ambiguous
+
+
+def _zone_name(tz: ZoneInfo | str) -> str:
+    return tz if isinstance(tz, str) else (tz.key or "UTC")
+
+
+def parse_timestamps_with_issues(
+    values: pl.Series | Sequence[object], tz: ZoneInfo | str
+) -> pl.DataFrame:
+    """Normalise raw timestamps and say, per value, what was wrong with it.
+
+    Args:
+        values: raw values (str, int, float, None) or a Polars Series of them.
+        tz: the zone naive timestamps are read in (``--tz``).
+
+    Returns:
+        A frame with one row per value: ``value`` (``Datetime("us", "UTC")``,
+        null when absent or unusable) and ``issue`` (String: null when the value
+        was absent, empty or clean; else one of ``ISSUES``). Only
+        ``naive_timestamp`` rows keep their value.
+    """
+    zone = _zone_name(tz)
+    frame = pl.DataFrame({"_raw": _as_text(values)})
+    text = pl.col("_raw").str.strip_chars()
+    frame = frame.with_columns(_text=pl.when(text != "").then(text))
+    t = pl.col("_text")
+    iso = _iso(t)
+    frame = frame.with_columns(
+        _numeric=t.str.contains(_NUMERIC).fill_null(False),
+        _aware=pl.coalesce(
+            iso.str.to_datetime(f, time_unit="us", strict=False) for f in _AWARE_FORMATS
+        ).cast(UTC_US),
+        _naive=pl.coalesce(
+            iso.str.to_datetime(f, time_unit="us", strict=False) for f in _NAIVE_FORMATS
+        ),
+    )
+    local, nonexistent, ambiguous = _localise(pl.col("_naive"), zone)
+    frame = frame.with_columns(
+        _epoch=pl.when(pl.col("_numeric")).then(_epoch(t)),
+        _local=local,
+        _nonexistent=nonexistent.fill_null(False),
+        _amb=ambiguous.fill_null(False),
+    )
+
+    leftover = (
+        t.is_not_null()
+        & ~pl.col("_numeric")
+        & pl.col("_aware").is_null()
+        & pl.col("_naive").is_null()
+    )
+    texts = frame.filter(leftover).get_column("_text").unique(maintain_order=True)
+    fallback = _fallback(texts)
+    fb_local, fb_nonexistent, fb_amb = _localise(pl.col("_fb_naive"), zone)
+    fallback = fallback.with_columns(
+        _fb_value=pl.coalesce(pl.col("_fb_aware"), fb_local),
+        _fb_issue=pl.when(fb_nonexistent.fill_null(False))
+        .then(pl.lit("nonexistent_local_time"))
+        .when(fb_amb.fill_null(False))
+        .then(pl.lit("ambiguous_timestamp"))
+        .when(pl.col("_fb_naive").is_not_null())
+        .then(pl.lit("naive_timestamp"))
+        .otherwise(pl.col("_fb_issue")),
+    ).select("_text", "_fb_value", "_fb_issue")
+    frame = frame.join(fallback, on="_text", how="left", maintain_order="left")
+
+    value = pl.coalesce("_epoch", "_aware", "_local", "_fb_value")
+    year = value.dt.year()
+    sentinel = t.str.slice(0, 10).is_in(SENTINEL_DATES) | value.dt.date().cast(pl.String).is_in(
+        SENTINEL_DATES
+    )
+    issue = (
+        pl.when(t.is_null())
+        .then(pl.lit(None, dtype=pl.String))
+        .when(sentinel.fill_null(False))
+        .then(pl.lit("sentinel_timestamp"))
+        .when(pl.col("_nonexistent"))
+        .then(pl.lit("nonexistent_local_time"))
+        .when(pl.col("_amb"))
+        .then(pl.lit("ambiguous_timestamp"))
+        .when(pl.col("_fb_issue").is_not_null())
+        .then(pl.col("_fb_issue"))
+        # NOTE: Python datetimes stop at year 9999; a value past it cannot be shown.
+        .when(value.is_null() | (year < 1) | (year > 9999))
+        .then(pl.lit("unparseable_timestamp"))
+        .when(pl.col("_local").is_not_null() & pl.col("_epoch").is_null())
+        .then(pl.lit("naive_timestamp"))
+    )
+    return frame.select(value=value.cast(UTC_US), issue=issue).with_columns(
+        value=pl.when(pl.col("issue").is_null() | (pl.col("issue") == "naive_timestamp")).then(
+            pl.col("value")
+        )
+    )
+
+
+def parse_timestamps(
+    values: pl.Series | Sequence[object], tz: ZoneInfo | str
+) -> tuple[pl.Series, Counter[str]]:
+    """Normalise raw timestamps to ``Datetime("us", "UTC")``.
+
+    Args:
+        values: raw values (str, int, float, None) or a Polars Series of them.
+        tz: the zone naive timestamps are read in (``--tz``).
+
+    Returns:
+        The normalised Series (same length, nulls where a value was absent or
+        unusable) and the count of each issue code (see ``ISSUES``).
+    """
+    result = parse_timestamps_with_issues(values, tz)
+    return result.get_column("value"), count_issues(result.get_column("issue"))
+
+
+def count_issues(issues: pl.Series) -> Counter[str]:
+    """Count the non-null issue codes of a column produced by this module."""
+    counts = issues.drop_nulls().value_counts()
+    return Counter(dict(zip(counts[issues.name].to_list(), counts["count"].to_list(), strict=True)))
