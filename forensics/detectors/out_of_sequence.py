@@ -1,0 +1,158 @@
+"""Out-of-sequence delivery under last-write-wins (OOS001).
+
+Per (flow, entity), applied writes are put in apply order (processed_at, else
+received_at; ties by file order). The newest source event applied so far is
+the running maximum of occurred_at. A write is stale when its occurred_at is
+older than that maximum: under last-write-wins it replaced newer state with
+older data. Consecutive stale first-attempt writes form one episode (retries
+are the retry detector's RTY001, so one write is never reported twice). The
+episode is repaired by the next applied write that is not stale; if none
+comes, the entity ends the log at a stale quantity (high), otherwise the wrong
+value stood for a while (medium).
+
+Null policy: only applied writes (status ok or warning) with a sku, an
+occurred_at and an apply time are evaluated; others cannot set or reveal the
+destination's value and are ignored. Equal occurred_at is not out of order.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from forensics.detectors._base import Code, DetectContext, Detector
+from forensics.detectors._windows import (
+    APPLY_ORDER,
+    applied,
+    metrics_json,
+    ordered,
+    with_apply_keys,
+)
+from forensics.findings import Severity
+
+OOS001 = Code(
+    code="OOS001",
+    title="Out-of-order delivery left {entity} at a stale quantity",
+    severity=Severity.HIGH,
+    what=(
+        "A first delivery carrying an older source event was applied after a newer one "
+        "for the same entity, so last-write-wins kept the older quantity."
+    ),
+    why=(
+        "The destination disagrees with the source until a newer update happens to land; "
+        "when none does, the drift is permanent and looks like lost units."
+    ),
+    fix=(
+        "Apply writes in source order: compare the event's occurred_at (or a version "
+        "number) with the destination's and reject older writes, or process each "
+        "entity's updates sequentially instead of in parallel workers."
+    ),
+)
+
+KEY = ["flow", "_entity"]
+
+
+def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
+    """Return OOS001 episodes in EPISODE_SCHEMA."""
+    del ctx  # OOS001 has no thresholds: any older write applied last is stale.
+    writes = (
+        with_apply_keys(events)
+        .filter(
+            applied(),
+            pl.col("sku").is_not_null(),
+            pl.col("occurred_at").is_not_null(),
+            pl.col("_apply_at").is_not_null(),
+        )
+        .with_columns(_newest=ordered(pl.col("occurred_at").cum_max(), KEY))
+        .with_columns(
+            _stale=pl.col("occurred_at") < pl.col("_newest"),
+            # The write carrying the newest source event so far: the value that should stand.
+            _newest_row=ordered(
+                pl.when(pl.col("occurred_at") == pl.col("_newest")).then("row").forward_fill(),
+                KEY,
+            ),
+        )
+        .with_columns(
+            _flag=pl.col("_stale") & (pl.col("attempt") == 1),
+            # The next write that is not stale repairs the entity.
+            _repair_at=ordered(
+                pl.when(~pl.col("_stale")).then("_apply_at").shift(-1).backward_fill(), KEY
+            ),
+            _repair_row=ordered(
+                pl.when(~pl.col("_stale")).then("row").shift(-1).backward_fill(), KEY
+            ),
+            _final_qty=ordered(pl.col("quantity").last(), KEY),
+            _final_newest_row=ordered(pl.col("_newest_row").last(), KEY),
+        )
+        .with_columns(_episode=ordered(pl.col("_flag").rle_id(), KEY))
+    )
+    newest = writes.select(
+        _newest_row=pl.col("row"),
+        _newest_qty=pl.col("quantity"),
+        _newest_occurred=pl.col("occurred_at"),
+    )
+    final_newest = newest.select(
+        _final_newest_row=pl.col("_newest_row"), _final_newest_qty=pl.col("_newest_qty")
+    )
+    order = [pl.col(c) for c in APPLY_ORDER]
+    episodes = (
+        writes.filter("_flag")
+        .join(newest, on="_newest_row", how="left")
+        .join(final_newest, on="_final_newest_row", how="left")
+        .group_by([*KEY, "_episode"])
+        .agg(
+            start=pl.col("_apply_at").min(),
+            last_at=pl.col("_apply_at").max(),
+            repair_at=pl.col("_repair_at").sort_by(order).last(),
+            repair_row=pl.col("_repair_row").sort_by(order).last(),
+            overwritten_row=pl.col("_newest_row").sort_by(order).first(),
+            stale_rows=pl.col("row").sort_by(order),
+            stale_qty=pl.col("quantity").sort_by(order).last(),
+            correct_qty=pl.col("_newest_qty").sort_by(order).last(),
+            source_lag=(pl.col("_newest_occurred") - pl.col("occurred_at")).max(),
+            final_qty=pl.col("_final_qty").first(),
+            final_newest_qty=pl.col("_final_newest_qty").first(),
+        )
+    )
+    repaired = pl.col("repair_at").is_not_null()
+    stale_value = pl.when(repaired).then("stale_qty").otherwise("final_qty")
+    correct_value = pl.when(repaired).then("correct_qty").otherwise("final_newest_qty")
+    # Evidence: the newer write that was overwritten, the stale writes, the repair.
+    evidence = pl.concat_list("overwritten_row", "stale_rows", "repair_row").list.drop_nulls()
+    return episodes.select(
+        code=pl.lit("OOS001"),
+        flow=pl.col("flow"),
+        entity=pl.col("_entity"),
+        start=pl.col("start"),
+        end=pl.coalesce("repair_at", "last_at"),
+        severity=pl.when(repaired).then(pl.lit("medium")).otherwise(pl.lit("high")),
+        metrics=metrics_json(
+            quantity_effect=stale_value - correct_value,
+            stale_value=stale_value,
+            correct_value=correct_value,
+            stale_writes=pl.col("stale_rows").list.len(),
+            repaired=repaired,
+            stood_seconds=(pl.col("repair_at") - pl.col("start")).dt.total_seconds(fractional=True),
+            source_lag_seconds=pl.col("source_lag").dt.total_seconds(fractional=True),
+        ),
+        evidence_rows=evidence,
+        evidence_total=evidence.list.len().cast(pl.UInt32),
+    )
+
+
+DETECTOR = Detector(
+    name="out_of_sequence",
+    codes=(OOS001,),
+    requires=(
+        "row",
+        "flow",
+        "sku",
+        "location",
+        "attempt",
+        "status",
+        "occurred_at",
+        "received_at",
+        "processed_at",
+        "quantity",
+    ),
+    detect=detect,
+)
