@@ -137,7 +137,7 @@ def format_duration(value: timedelta) -> str:
     if seconds == 0:
         return "0s"
     out = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit, size in (("h", 3600), ("m", 60), ("s", 1)):
         count, seconds = divmod(seconds, size)
         if count:
             out.append(f"{count}{unit}")
@@ -153,9 +153,8 @@ def _keys(value: object, name: str) -> tuple[str, ...]:
 def _check_keys(table: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise ConfigError(
-            f"{where} has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}."
-        )
+        known = ", ".join(sorted(allowed))
+        raise ConfigError(f"{where} has unknown key(s) {', '.join(unknown)}; allowed: {known}.")
 
 
 def _thresholds(table: dict[str, Any]) -> Thresholds:
@@ -247,4 +246,7 @@ def load_config(analysed: Path, explicit: Path | None = None, *, tz: str = "UTC"
         raise ConfigError(f"{path}: the configuration file cannot be read ({exc}).") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or pass another.") from exc
-    return from_mapping(data, origin=origin, tz=tz)
+    try:
+        return from_mapping(data, origin=origin, tz=tz)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc

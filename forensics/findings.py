@@ -8,7 +8,6 @@ incident has the same id on every run, machine and file order.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -130,7 +129,11 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 
 @dataclass(frozen=True, slots=True)
 class InputFile:
-    """One file that a parser read, with its accounting."""
+    """One file that a parser read, with its accounting.
+
+    ``rejections`` holds the first MAX_REJECTIONS_LISTED; ``reasons`` counts all
+    of them by reason, ``notes`` counts records read but flagged.
+    """
 
     file: str
     format: str
@@ -138,6 +141,7 @@ class InputFile:
     rejected: int
     rejections: tuple[Rejection, ...]
     notes: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,9 @@ _JSON_PAIR = re.compile(
     rf'("(?i:{_KEY_ALTERNATION})"\s{{0,8}}:\s{{0,8}})"(?:[^"\\]|\\.){{0,8192}}"',
 )
 # Key: value in header dumps or key=value in query strings and form bodies.
-_HEADER_LINE = re.compile(rf"(?i)\b((?:{_KEY_ALTERNATION})\s{{0,4}}[:=]\s{{0,4}})[^\s,;&\"']{{1,4096}}")
+_HEADER_LINE = re.compile(
+    rf"(?i)\b((?:{_KEY_ALTERNATION})\s{{0,4}}[:=]\s{{0,4}})[^\s,;&\"']{{1,4096}}"
+)
 
 _PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     ("bearer", re.compile(r"(?i)\b(?:bearer|basic)\s{1,4}[A-Za-z0-9._~+/=-]{8,4096}")),
@@ -68,7 +70,10 @@ _PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         re.compile(r"\beyJ[0-9A-Za-z_-]{5,4096}\.eyJ[0-9A-Za-z_-]{5,8192}\.[0-9A-Za-z_-]{0,4096}"),
     ),
     ("url_userinfo", re.compile(r"(?i)(?<=://)[^/\s:@\"']{1,256}:[^/\s@\"']{1,256}@")),
-    ("email", re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}\b")),
+    (
+        "email",
+        re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}\b"),
+    ),
 )
 
 
