@@ -1,0 +1,342 @@
+"""The report view-model: everything the templates show, built in Python first.
+
+Formatting, sorting, grouping and truncation all happen here, so templates only
+lay out strings and both the HTML and the Markdown report show the same facts.
+Every log-derived string (flow and file names, entities, reasons, details,
+excerpts, metric values, error messages) passes through ``_text.visible`` once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Final
+
+from forensics.findings import AnalysisResult, Finding, Severity, sort_findings
+from forensics.redact import Redactor
+from reports._appendix import (
+    DataQuality,
+    FileRow,
+    RejectionExample,
+    RejectionGroup,
+    build_data_quality,
+    rejected_lines,
+)
+from reports._text import (
+    Stat,
+    flatten,
+    fmt_duration,
+    fmt_int,
+    fmt_number,
+    fmt_time,
+    fmt_window,
+    parse_iso,
+    plural,
+    visible,
+)
+
+__all__ = [
+    "DataQuality",
+    "EvidenceRow",
+    "FileRow",
+    "FindingView",
+    "FlowRow",
+    "Header",
+    "RejectionExample",
+    "RejectionGroup",
+    "ReportContext",
+    "SeverityCount",
+    "SeverityGroup",
+    "Stat",
+    "Verdict",
+    "build_context",
+]
+
+TITLE: Final = "Inventory drift incident report"
+TOP_FIXES: Final = 5
+ERROR_LIMIT: Final = 2000
+PROSE_LIMIT: Final = 2000
+EFFECT_METRIC: Final = "quantity_effect"
+# Worst first, the order of the report's sections and badges.
+SEVERITIES: Final = tuple(sorted(Severity, reverse=True))
+_HEX_ID: Final = re.compile(r"[0-9a-f]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityCount:
+    """How many findings have one severity; ``severity`` doubles as the CSS class."""
+
+    severity: str
+    count: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The report's masthead: period, provenance and redaction mode."""
+
+    title: str
+    period: str
+    generated_at: str | None
+    tool_version: str
+    redaction_enabled: bool
+    redaction_line: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer first: counts by severity, the headline numbers and one sentence."""
+
+    tone: str
+    text: str
+    counts: tuple[SeverityCount, ...]
+    stats: tuple[Stat, ...]
+    incomplete: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRow:
+    """One cited record: ``file:line`` and its record position."""
+
+    location: str
+    record: str
+
+
+@dataclass(frozen=True, slots=True)
+class FindingView:
+    """One finding, every field formatted for display."""
+
+    anchor: str
+    id: str
+    code: str
+    detector: str
+    severity: str
+    title: str
+    flow: str
+    entity: str | None
+    window: str
+    metrics: tuple[Stat, ...]
+    effect: str | None
+    explanation: str
+    recommendation: str
+    evidence: tuple[EvidenceRow, ...]
+    evidence_note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityGroup:
+    """The findings of one severity, in report order."""
+
+    severity: str
+    heading: str
+    findings: tuple[FindingView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FlowRow:
+    """One row of the per-flow table."""
+
+    flow: str
+    source: str
+    events: str
+    skus: str
+    window: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportContext:
+    """Everything report.html.j2 and report.md.j2 lay out."""
+
+    header: Header
+    verdict: Verdict
+    errors: tuple[str, ...]
+    top: tuple[FindingView, ...]
+    groups: tuple[SeverityGroup, ...]
+    findings: tuple[FindingView, ...]
+    flows: tuple[FlowRow, ...]
+    drift: tuple[Stat, ...]
+    data_quality: DataQuality
+
+
+def build_context(result: AnalysisResult) -> ReportContext:
+    """Build the view-model of one analysis.
+
+    Args:
+        result: what the engine produced; its strings are already redacted.
+
+    Returns:
+        The frozen view-model; two calls on equal results give equal contexts.
+    """
+    # NOTE: a second redaction pass over free-text messages (errors, reasons,
+    # details, excerpts) is a safety net for a caller that forgot one; names
+    # and ids are left alone so they match findings.json.
+    scrub = Redactor(enabled=bool(result.redaction.get("enabled", True))).text
+    findings = tuple(_finding(f) for f in sort_findings(list(result.findings)))
+    groups = tuple(
+        SeverityGroup(
+            severity=severity.label,
+            heading=f"{severity.label.capitalize()} ({len(members)})",
+            findings=members,
+        )
+        for severity in SEVERITIES
+        if (members := tuple(f for f in findings if f.severity == severity.label))
+    )
+    errors = tuple(visible(scrub(e), limit=ERROR_LIMIT, multiline=True) for e in result.errors)
+    top = tuple(f for f in findings if f.severity != Severity.INFO.label)[:TOP_FIXES]
+    return ReportContext(
+        header=_header(result),
+        verdict=_verdict(result, findings),
+        errors=errors,
+        top=top,
+        groups=groups,
+        findings=findings,
+        flows=_flows(result.summary.get("per_flow") or ()),
+        drift=tuple(flatten("", result.summary.get("drift") or {})),
+        data_quality=build_data_quality(result, scrub),
+    )
+
+
+def _header(result: AnalysisResult) -> Header:
+    summary = result.summary
+    start, end = parse_iso(summary.get("start")), parse_iso(summary.get("end"))
+    period = fmt_window(start, end) if start or end else "no timestamped events"
+    enabled = bool(result.redaction.get("enabled", True))
+    counts = {str(k): int(v) for k, v in (result.redaction.get("counts") or {}).items() if v}
+    if not enabled:
+        line = "Redaction is OFF: this report may contain secrets"
+    elif counts:
+        # NOTE: most frequent rule first; the name breaks ties so dict order never shows.
+        rules = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        listed = ", ".join(f"{visible(rule)} ×{n:,}" for rule, n in rules)
+        total = sum(counts.values())
+        line = f"Secrets redacted ({total:,} value{plural(total)}: {listed})"
+    else:
+        line = "Secrets redacted (no values matched a redaction rule)"
+    return Header(
+        title=TITLE,
+        period=period,
+        generated_at=fmt_time(result.generated_at) + " UTC" if result.generated_at else None,
+        tool_version=visible(result.tool_version),
+        redaction_enabled=enabled,
+        redaction_line=line,
+    )
+
+
+def _verdict(result: AnalysisResult, findings: tuple[FindingView, ...]) -> Verdict:
+    by_severity = Counter(f.severity for f in findings)
+    counts = tuple(
+        SeverityCount(s.label, by_severity[s.label], fmt_int(by_severity[s.label]))
+        for s in SEVERITIES
+    )
+    attention = [c for c in counts if c.count and c.severity != Severity.INFO.label]
+    n_attention = sum(c.count for c in attention)
+    info = by_severity[Severity.INFO.label]
+    if n_attention:
+        parts = ", ".join(f"{c.text} {c.severity}" for c in attention)
+        verb = "needs" if n_attention == 1 else "need"
+        text = f"{n_attention:,} finding{plural(n_attention)} {verb} attention: {parts}"
+        if info:
+            text += f" (and {info:,} informational)"
+    elif info:
+        text = f"No problems found: {info:,} informational finding{plural(info)}"
+    else:
+        text = "No findings: the analysed flows look consistent"
+    worst = result.worst()
+    if worst is not None and worst >= Severity.HIGH:
+        tone = "bad"
+    elif n_attention:
+        tone = "warn"
+    else:
+        tone = "ok"
+    incomplete = None
+    if result.errors:
+        n = len(result.errors)
+        incomplete = (
+            f"Results are incomplete: {n} detector{plural(n)} failed internally "
+            "and reported nothing; see the errors below."
+        )
+        text += " (incomplete: a detector failed)"
+    summary = result.summary
+    stats = [
+        Stat("events", fmt_int(summary.get("events", 0))),
+        Stat("flows", fmt_int(summary.get("flows", 0))),
+        Stat("SKUs", fmt_int(summary.get("skus", 0))),
+        Stat("files", fmt_int(summary.get("files", len(result.inputs)))),
+        Stat("rejected lines", fmt_int(summary.get("rejected", rejected_lines(result.inputs)))),
+    ]
+    skipped = summary.get("skipped_files", len(result.skipped))
+    if skipped:
+        stats.append(Stat("skipped files", fmt_int(skipped)))
+    return Verdict(tone, text, counts, tuple(stats), incomplete)
+
+
+def _finding(finding: Finding) -> FindingView:
+    metrics = finding.metrics or {}
+    # The effect is shown on its own as the headline; the rest by name.
+    shown = tuple(
+        Stat(visible(str(name)).replace("_", " "), _metric(str(name), metrics[name]))
+        for name in sorted(metrics, key=str)
+        if name != EFFECT_METRIC
+    )
+    effect = _metric(EFFECT_METRIC, metrics[EFFECT_METRIC]) if EFFECT_METRIC in metrics else None
+    note = None
+    if finding.evidence_total > len(finding.evidence):
+        note = f"showing {len(finding.evidence):,} of {finding.evidence_total:,}"
+    return FindingView(
+        anchor=_anchor(finding.id),
+        id=visible(finding.id),
+        code=visible(finding.code),
+        detector=visible(finding.detector),
+        severity=finding.severity.label,
+        title=visible(finding.title),
+        flow=visible(finding.flow),
+        entity=visible(finding.entity) if finding.entity is not None else None,
+        window=fmt_window(finding.start, finding.end),
+        metrics=shown,
+        effect=effect,
+        explanation=visible(finding.explanation, limit=PROSE_LIMIT, multiline=True),
+        recommendation=visible(finding.recommendation, limit=PROSE_LIMIT, multiline=True),
+        evidence=tuple(
+            EvidenceRow(f"{visible(e.file)}:{e.line}", f"record {e.record:,}")
+            for e in finding.evidence
+        ),
+        evidence_note=note,
+    )
+
+
+def _metric(name: str, value: object) -> str:
+    # NOTE: a signed effect makes the direction of the drift readable at a glance.
+    text = fmt_number(value, signed=name == EFFECT_METRIC)
+    # Seconds beyond a minute are easier to read as a duration too: "2,696 s (44m 56s)".
+    if (
+        name.endswith("_seconds")
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 60 <= abs(value) < 1e9
+    ):
+        text = f"{text} s ({fmt_duration(timedelta(seconds=value))})"
+    return text
+
+
+def _anchor(finding_id: str) -> str:
+    """Return the in-page anchor of a finding; non-hex ids are hashed to stay attribute-safe."""
+    if _HEX_ID.fullmatch(finding_id):
+        return f"f-{finding_id}"
+    return "f-" + hashlib.sha256(finding_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def _flows(per_flow: Any) -> tuple[FlowRow, ...]:
+    rows = [
+        FlowRow(
+            flow=visible(item.get("flow", "")),
+            source=visible(item.get("source", "")),
+            events=fmt_int(item.get("events")),
+            skus=fmt_int(item.get("skus")),
+            window=fmt_window(parse_iso(item.get("start")), parse_iso(item.get("end"))),
+        )
+        for item in per_flow
+    ]
+    return tuple(sorted(rows, key=lambda r: (r.flow, r.source, r.window, r.events, r.skus)))
