@@ -13,12 +13,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/forensics analyze sample_logs --html report.html --json findings.json --md report.md; \
+	@$(BIN)/forensics analyze sample_logs --html report.html --json findings.json --md report.md; \
 	status=$$?; \
 	if [ $$status -gt 1 ]; then exit $$status; fi; \
 	echo ""; \
-	echo "Report written to $(CURDIR)/report.html (open it in a browser)."; \
-	echo "Findings JSON: $(CURDIR)/findings.json; ticket summary: $(CURDIR)/report.md"
+	echo "Open $(CURDIR)/report.html in a browser to read the incident report."
 
 test: $(STAMP)
 	$(BIN)/ruff check .

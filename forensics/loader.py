@@ -28,7 +28,7 @@ from forensics.schema import (
     Rejection,
     conform,
 )
-from parsers import ParseContext, Parser, ParseResult, by_id, detect
+from parsers import Fact, ParseContext, Parser, ParseResult, by_id, detect
 from parsers._walk import Limits, WalkSkip, walk
 
 _KEY = ["file", "record"]
@@ -42,6 +42,7 @@ class Loaded:
     mappings: pl.DataFrame
     inputs: tuple[InputFile, ...]
     skipped: tuple[Skipped, ...]
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(slots=True)
@@ -111,9 +112,12 @@ def load(
             continue
         _check_accounting(entry.file, parser.id, result)
         reads.append(_FileRead(entry.file, parser, result))
-    events, mappings, dropped = _combine(reads)
+    facts = tuple(
+        sorted((f for r in reads for f in r.result.facts), key=lambda f: (f.file, f.line))
+    )
+    events, mappings, dropped = _combine(reads, facts)
     inputs = tuple(_input_file(r, redactor, dropped.get(r.file, 0)) for r in reads)
-    return Loaded(events, mappings, inputs, tuple(sorted(skipped, key=lambda s: s.file)))
+    return Loaded(events, mappings, inputs, tuple(sorted(skipped, key=lambda s: s.file)), facts)
 
 
 def _check_accounting(file: str, parser_id: str, result: ParseResult) -> None:
@@ -125,7 +129,9 @@ def _check_accounting(file: str, parser_id: str, result: ParseResult) -> None:
         )
 
 
-def _combine(reads: list[_FileRead]) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+def _combine(
+    reads: list[_FileRead], facts: tuple[Fact, ...]
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
     by_format: dict[str, list[_FileRead]] = defaultdict(list)
     for r in reads:
         by_format[r.parser.id].append(r)
@@ -137,7 +143,7 @@ def _combine(reads: list[_FileRead]) -> tuple[pl.DataFrame, pl.DataFrame, dict[s
         if not parsed:
             continue
         combined = pl.concat(parsed, how="diagonal_relaxed").sort(_KEY, maintain_order=True)
-        finalized = by_id(format_id).finalize(combined)
+        finalized = by_id(format_id).finalize(combined, facts)
         frames.append(conform(finalized, EVENT_SCHEMA, what=f"the {format_id} parser"))
         for r in group:
             # NOTE: mappings cite rows of their own file; re-key them by (file, record)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Final
 
 from parsers import webhook
-from parsers._base import SNIFF_BYTES, ParseContext, Parser, ParseResult
+from parsers._base import SNIFF_BYTES, Fact, ParseContext, Parser, ParseResult
 
 PARSERS: Final[tuple[Parser, ...]] = (webhook.PARSER,)
 
-__all__ = ["PARSERS", "ParseContext", "ParseResult", "Parser", "by_id", "detect"]
+__all__ = ["PARSERS", "Fact", "ParseContext", "ParseResult", "Parser", "by_id", "detect"]
 
 
 def detect(data: bytes, name: str) -> Parser | None:

@@ -4,15 +4,18 @@ A parser recognises a file by its content, never by its name alone (FORMATS.md).
 `read()` turns one file into canonical event rows plus rejections and must
 account for every physical record it saw. `finalize()` runs once over the rows
 of all files of that format, for facts that span page files (retry attempts,
-duplicates across pages).
+duplicates across pages) or other formats of the same export (a Make scenario
+named by its blueprint file, a Boomi run already read from its execution record).
+Those cross-file facts travel as `Fact` values: any reader may emit them, every
+finalize sees all of them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -38,6 +41,25 @@ class ParseContext:
     payload: Mapping[str, tuple[str, ...]]
 
 
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Something a file says about the export beyond its own rows.
+
+    Attributes:
+        kind: namespaced fact type, e.g. ``make.scenario`` or ``boomi.execution``.
+        key: what the fact is about, e.g. a scenario or execution id.
+        values: the fact itself (JSON-like values).
+        file: the file that said it.
+        line: where in that file.
+    """
+
+    kind: str
+    key: str
+    values: Mapping[str, Any]
+    file: str
+    line: int
+
+
 @dataclass(slots=True)
 class ParseResult:
     """What one file yielded.
@@ -50,7 +72,9 @@ class ParseResult:
         mappings: field-level evidence; its ``row`` indexes into ``events``.
         notes: counts of records read but flagged (e.g. ``naive_timestamp``).
         absorbed: records read into the facts of another row (e.g. process-log
-            lines that describe one run); they are parsed but yield no row.
+            lines that describe one run) or into a Fact (a blueprint); they are
+            parsed but yield no row.
+        facts: cross-file facts for the finalize steps of every format.
     """
 
     events: pl.DataFrame
@@ -59,6 +83,7 @@ class ParseResult:
     mappings: pl.DataFrame = field(default_factory=empty_mappings)
     notes: Counter[str] = field(default_factory=Counter)
     absorbed: int = 0
+    facts: list[Fact] = field(default_factory=list)
 
     @property
     def parsed(self) -> int:
@@ -81,6 +106,9 @@ class Parser(Protocol):
         """Read one whole file; never raise for a bad record, reject it instead."""
         ...
 
-    def finalize(self, events: pl.DataFrame) -> pl.DataFrame:
-        """Derive cross-file facts over all rows of this format (sorted by file, record)."""
+    def finalize(self, events: pl.DataFrame, facts: Sequence[Fact]) -> pl.DataFrame:
+        """Derive cross-file facts over all rows of this format (sorted by file, record).
+
+        ``facts`` holds every Fact of every file of the export, in (file, line) order.
+        """
         ...

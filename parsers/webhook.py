@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any, Final
 
 import polars as pl
 
 from forensics.schema import EVENT_SCHEMA, Rejection
-from parsers._base import ParseContext, ParseResult
+from parsers._base import Fact, ParseContext, ParseResult
 from parsers._json import RecordError, iter_document, loads_value, parse_record
 from parsers._payload import as_id, find, header, lower_keys
 from parsers._text import decode, has_mixed_line_endings, iter_lines, to_utf8
@@ -372,11 +373,12 @@ class WebhookRequestLog:
             )
         return seen
 
-    def finalize(self, events: pl.DataFrame) -> pl.DataFrame:
+    def finalize(self, events: pl.DataFrame, facts: Sequence[Fact] = ()) -> pl.DataFrame:
         """Derive attempts across all webhook files and drop page-file duplicates.
 
         Args:
             events: rows of every webhook file, with the helper columns of ``read()``.
+            facts: cross-file facts of the export; webhook logs need none.
 
         Returns:
             The rows without copies of a delivery already read from an earlier
