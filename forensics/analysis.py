@@ -11,11 +11,12 @@ from datetime import datetime
 from pathlib import Path
 
 from forensics import __version__
+from forensics.baseline import compare, read_findings
 from forensics.config import Config
 from forensics.detectors import DetectContext
 from forensics.engine import run_detectors
 from forensics.errors import UnreadableInputError
-from forensics.findings import AnalysisResult, sort_findings
+from forensics.findings import AnalysisResult, BaselineMarks, sort_findings
 from forensics.loader import Loaded, load
 from forensics.redact import Redactor
 from forensics.summary import summarize
@@ -28,6 +29,7 @@ def analyze(
     redact: bool = True,
     generated_at: datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    baseline: Path | None = None,
 ) -> AnalysisResult:
     """Analyse an export folder, file or archive.
 
@@ -37,6 +39,8 @@ def analyze(
         redact: redact secrets in everything shown (default on).
         generated_at: the report's "generated at"; None prints none.
         progress: called with each file name as it is read.
+        baseline: an earlier findings.json; findings are then marked new or
+            unchanged and the ones no longer found are listed as resolved.
 
     Returns:
         The findings, accounting and summary of the analysis.
@@ -45,6 +49,8 @@ def analyze(
         UnreadableInputError: the path is missing or no file in it could be read.
         ConfigError: the configuration is invalid.
     """
+    # NOTE: read the baseline first so a bad baseline fails before a long analysis.
+    old = read_findings(baseline) if baseline is not None else None
     redactor = Redactor(enabled=redact)
     loaded: Loaded = load(path, config, redactor=redactor, progress=progress)
     if not loaded.inputs:
@@ -57,6 +63,12 @@ def analyze(
     ctx = DetectContext(thresholds=config.thresholds, source_of_truth=config.source_of_truth)
     findings, errors = run_detectors(loaded.events, ctx)
     ordered = sort_findings(findings)
+    marks = None
+    if old is not None and baseline is not None:
+        comparison = compare(old, [f.to_json() for f in ordered])
+        statuses = {f["id"]: "unchanged" for f in comparison.unchanged}
+        statuses.update({f["id"]: "new" for f in comparison.new})
+        marks = BaselineMarks(baseline.name, statuses, comparison.resolved)
     return AnalysisResult(
         tool_version=__version__,
         config=config.to_json(),
@@ -67,4 +79,5 @@ def analyze(
         errors=tuple(errors),
         redaction={"enabled": redact, "counts": dict(sorted(redactor.counts.items()))},
         generated_at=generated_at,
+        baseline=marks,
     )

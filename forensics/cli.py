@@ -7,6 +7,7 @@ Errors are one sentence on stderr, never a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -19,6 +20,7 @@ import click
 
 from forensics import __version__
 from forensics.analysis import analyze
+from forensics.baseline import Comparison, compare, read_findings
 from forensics.config import load_config
 from forensics.document import dumps
 from forensics.errors import ForensicsError, ImplementationError
@@ -82,6 +84,11 @@ def main() -> None:
     show_default=True,
     help="Exit 1 when a finding is at or above this severity (for CI).",
 )
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="An earlier findings.json: mark findings new or unchanged and list resolved ones.",
+)
 @click.option("--no-redact", is_flag=True, help="Show secrets found in logs (not recommended).")
 def analyze_command(
     path: Path,
@@ -91,6 +98,7 @@ def analyze_command(
     config_path: Path | None,
     tz: str,
     fail_on: str,
+    baseline: Path | None,
     no_redact: bool,
 ) -> None:
     """Analyse PATH (a folder, a file or a .zip) and report sync problems.
@@ -104,7 +112,12 @@ def analyze_command(
     try:
         config = load_config(path, config_path, tz=tz)
         result = analyze(
-            path, config, redact=not no_redact, generated_at=_generated_at(), progress=progress
+            path,
+            config,
+            redact=not no_redact,
+            generated_at=_generated_at(),
+            progress=progress,
+            baseline=baseline,
         )
         written = _write_outputs(result, html_out, json_out, md_out)
     except ForensicsError as exc:
@@ -117,6 +130,65 @@ def analyze_command(
     worst = result.worst()
     if fail_on.lower() != "never" and worst is not None and worst >= Severity.parse(fail_on):
         sys.exit(EXIT_FINDINGS)
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option("--fail-on-new", is_flag=True, help="Exit 1 when any finding is new (for CI).")
+def diff_command(old: Path, new: Path, as_json: bool, fail_on_new: bool) -> None:
+    """Compare two findings.json files: new, resolved and unchanged findings.
+
+    \b
+    Example:
+      forensics diff before/findings.json after/findings.json --fail-on-new
+    """
+    try:
+        comparison = compare(read_findings(old), read_findings(new))
+    except ForensicsError as exc:
+        raise _Failure(str(exc), EXIT_USAGE) from None
+    if as_json:
+        document = {
+            "old": old.name,
+            "new": new.name,
+            "counts": {
+                "new": len(comparison.new),
+                "resolved": len(comparison.resolved),
+                "unchanged": len(comparison.unchanged),
+            },
+            "new_findings": list(comparison.new),
+            "resolved_findings": list(comparison.resolved),
+            "unchanged_findings": list(comparison.unchanged),
+        }
+        click.echo(json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False))
+    else:
+        click.echo(render_diff(comparison, old, new))
+    if fail_on_new and comparison.new:
+        sys.exit(EXIT_FINDINGS)
+
+
+def render_diff(comparison: Comparison, old: Path, new: Path) -> str:
+    """Return the text comparison of two findings files."""
+    lines = [
+        f"{_safe(old)} -> {_safe(new)}: {len(comparison.new)} new, "
+        f"{len(comparison.resolved)} resolved, {len(comparison.unchanged)} unchanged"
+    ]
+    for label, findings in (
+        ("NEW", comparison.new),
+        ("RESOLVED", comparison.resolved),
+        ("UNCHANGED", comparison.unchanged),
+    ):
+        for f in findings:
+            lines.append(
+                f"  {label:<9} {str(f.get('severity', '?')).upper():<8} {f.get('code', '?')}  "
+                f"{_safe(f.get('title', ''))}  [{f['id']}]"
+            )
+    if comparison.new:
+        lines.append("Next: read the new findings in the new report; they were not in the old run.")
+    elif comparison.resolved:
+        lines.append("No new findings; the resolved ones no longer appear in the new run.")
+    return "\n".join(lines)
 
 
 @main.command("formats")
@@ -207,6 +279,12 @@ def render_summary(result: AnalysisResult, path: Path, written: list[tuple[str, 
         lines.append(f"  ... and {len(result.findings) - _TOP} more in the report")
     for error in result.errors:
         lines.append(f"  WARNING: {_safe(error)}")
+    if result.baseline is not None:
+        marks = result.baseline
+        lines.append(
+            f"  compared with {_safe(marks.file)}: {marks.count('new')} new, "
+            f"{marks.count('unchanged')} unchanged, {len(marks.resolved)} resolved"
+        )
     if s["rejected"] or s["skipped_files"]:
         reasons: dict[str, int] = {}
         for item in result.inputs:

@@ -17,7 +17,8 @@ TOOL_NAME = "middleware-forensics"
 
 def to_document(result: AnalysisResult) -> dict[str, Any]:
     """Return findings.json as plain JSON values."""
-    return {
+    findings = [f.to_json() for f in result.findings]
+    document = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": result.tool_version},
         "config": result.config,
@@ -26,8 +27,19 @@ def to_document(result: AnalysisResult) -> dict[str, Any]:
         "skipped": [{"file": s.file, "reason": s.reason} for s in result.skipped],
         "summary": result.summary,
         "errors": list(result.errors),
-        "findings": [f.to_json() for f in result.findings],
+        "findings": findings,
     }
+    marks = result.baseline
+    if marks is not None:
+        for finding in findings:
+            finding["baseline"] = marks.statuses.get(finding["id"], "new")
+        document["baseline"] = {
+            "file": marks.file,
+            "new": marks.count("new"),
+            "unchanged": marks.count("unchanged"),
+            "resolved": list(marks.resolved),
+        }
+    return document
 
 
 def _input(item: InputFile) -> dict[str, Any]:

@@ -153,6 +153,25 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class BaselineMarks:
+    """How this run's findings compare with an earlier findings.json (``--baseline``).
+
+    Attributes:
+        file: the baseline file's name (never an absolute path: output stays stable).
+        statuses: finding id -> "new" or "unchanged".
+        resolved: findings of the baseline that this run no longer reports (JSON objects).
+    """
+
+    file: str
+    statuses: dict[str, str]
+    resolved: tuple[dict[str, Any], ...]
+
+    def count(self, status: str) -> int:
+        """How many findings of this run have the status."""
+        return sum(1 for s in self.statuses.values() if s == status)
+
+
+@dataclass(frozen=True, slots=True)
 class AnalysisResult:
     """Everything one analysis produced; reports and findings.json are built from it."""
 
@@ -165,6 +184,7 @@ class AnalysisResult:
     errors: tuple[str, ...] = ()
     redaction: dict[str, Any] = field(default_factory=lambda: {"enabled": True, "counts": {}})
     generated_at: datetime | None = None
+    baseline: BaselineMarks | None = None
 
     def worst(self) -> Severity | None:
         """The highest severity among the findings, if any."""

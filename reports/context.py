@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-from forensics.findings import AnalysisResult, Finding, Severity, sort_findings
+from forensics.findings import AnalysisResult, BaselineMarks, Finding, Severity, sort_findings
 from forensics.redact import Redactor
 from reports._appendix import (
     DataQuality,
@@ -62,6 +62,7 @@ PROSE_LIMIT: Final = 2000
 EFFECT_METRIC: Final = "quantity_effect"
 # Worst first, the order of the report's sections and badges.
 SEVERITIES: Final = tuple(sorted(Severity, reverse=True))
+LABELS: Final = frozenset(s.label for s in Severity)
 _HEX_ID: Final = re.compile(r"[0-9a-f]{1,64}")
 
 
@@ -124,6 +125,28 @@ class FindingView:
     recommendation: str
     evidence: tuple[EvidenceRow, ...]
     evidence_note: str | None
+    baseline: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedRow:
+    """A baseline finding this run no longer reports."""
+
+    id: str
+    severity: str
+    code: str
+    title: str
+    flow: str
+    window: str
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineView:
+    """The comparison with ``--baseline``: counts and the resolved findings."""
+
+    file: str
+    text: str
+    resolved: tuple[ResolvedRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +182,7 @@ class ReportContext:
     flows: tuple[FlowRow, ...]
     drift: tuple[Stat, ...]
     data_quality: DataQuality
+    baseline: BaselineView | None = None
 
 
 def build_context(result: AnalysisResult) -> ReportContext:
@@ -174,7 +198,12 @@ def build_context(result: AnalysisResult) -> ReportContext:
     # details, excerpts) is a safety net for a caller that forgot one; names
     # and ids are left alone so they match findings.json.
     scrub = Redactor(enabled=bool(result.redaction.get("enabled", True))).text
-    findings = tuple(_finding(f) for f in sort_findings(list(result.findings)))
+    marks = result.baseline
+    statuses = marks.statuses if marks is not None else {}
+    findings = tuple(
+        _finding(f, statuses.get(f.id) if marks is not None else None)
+        for f in sort_findings(list(result.findings))
+    )
     groups = tuple(
         SeverityGroup(
             severity=severity.label,
@@ -196,7 +225,25 @@ def build_context(result: AnalysisResult) -> ReportContext:
         flows=_flows(result.summary.get("per_flow") or ()),
         drift=tuple(flatten("", result.summary.get("drift") or {})),
         data_quality=build_data_quality(result, scrub),
+        baseline=_baseline(marks) if marks is not None else None,
     )
+
+
+def _baseline(marks: BaselineMarks) -> BaselineView:
+    new, unchanged, resolved = marks.count("new"), marks.count("unchanged"), len(marks.resolved)
+    rows = tuple(
+        ResolvedRow(
+            id=visible(str(f.get("id", ""))),
+            severity=str(f.get("severity", "info")) if f.get("severity") in LABELS else "info",
+            code=visible(str(f.get("code", ""))),
+            title=visible(str(f.get("title", ""))),
+            flow=visible(str(f.get("flow", ""))),
+            window=fmt_window(parse_iso(f.get("start")), parse_iso(f.get("end"))),
+        )
+        for f in marks.resolved
+    )
+    text = f"{new:,} new, {unchanged:,} unchanged, {resolved:,} resolved since the baseline"
+    return BaselineView(file=visible(marks.file), text=text, resolved=rows)
 
 
 def _header(result: AnalysisResult) -> Header:
@@ -273,7 +320,7 @@ def _verdict(result: AnalysisResult, findings: tuple[FindingView, ...]) -> Verdi
     return Verdict(tone, text, counts, tuple(stats), incomplete)
 
 
-def _finding(finding: Finding) -> FindingView:
+def _finding(finding: Finding, baseline: str | None = None) -> FindingView:
     metrics = finding.metrics or {}
     # The effect is shown on its own as the headline; the rest by name.
     shown = tuple(
@@ -304,6 +351,7 @@ def _finding(finding: Finding) -> FindingView:
             for e in finding.evidence
         ),
         evidence_note=note,
+        baseline=baseline,
     )
 
 

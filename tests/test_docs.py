@@ -38,7 +38,7 @@ def test_readme_quick_start_has_the_two_commands() -> None:
     assert "make test" in (REPO / ".ci" / "run").read_text()
 
 
-@pytest.mark.parametrize("command", [[], ["analyze"], ["formats"]])
+@pytest.mark.parametrize("command", [[], ["analyze"], ["diff"], ["formats"]])
 def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0
