@@ -60,7 +60,13 @@ def analyze(
             f"{path}: no readable export found in {len(loaded.skipped)} file(s){detail}; "
             "run `forensics formats` to see what is recognised."
         )
-    ctx = DetectContext(thresholds=config.thresholds, source_of_truth=config.source_of_truth)
+    ctx = DetectContext(
+        thresholds=config.thresholds,
+        source_of_truth=config.source_of_truth,
+        flows={name: (s.source, s.destination) for name, s in config.flows},
+        mappings=loaded.mappings.lazy(),
+        facts=loaded.facts,
+    )
     findings, errors = run_detectors(loaded.events, ctx)
     ordered = sort_findings(findings)
     marks = None

@@ -9,15 +9,15 @@ fingerprints, evidence bounds and ordering.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 import polars as pl
 
 from forensics.config import Thresholds
 from forensics.findings import Severity
-from forensics.schema import UTC_US
+from forensics.schema import MAPPING_SCHEMA, UTC_US
 
 CODE_PATTERN: Final = re.compile(r"^[A-Z]{3}\d{3}$")
 
@@ -62,10 +62,22 @@ class Code:
 
 @dataclass(frozen=True, slots=True)
 class DetectContext:
-    """Everything a detector may read besides the events."""
+    """Everything a detector may read besides the events.
+
+    Attributes:
+        thresholds: from [thresholds] in forensics.toml.
+        source_of_truth: the authoritative system ([systems]).
+        flows: flow name -> (from system, to system), from [flows."..."].
+        mappings: the mappings table (MAPPING_SCHEMA): observed field pairs.
+        facts: cross-file facts of the export (e.g. ``make.mapping`` declared in
+            a blueprint), each with kind, key, values, file and line.
+    """
 
     thresholds: Thresholds
     source_of_truth: str = "wms"
+    flows: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    mappings: pl.LazyFrame = field(default_factory=lambda: pl.LazyFrame(schema=MAPPING_SCHEMA))
+    facts: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
