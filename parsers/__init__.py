@@ -12,8 +12,9 @@ from typing import Final
 
 from parsers import webhook
 from parsers._base import SNIFF_BYTES, Fact, ParseContext, Parser, ParseResult
+from parsers.make import MAKE_PARSERS
 
-PARSERS: Final[tuple[Parser, ...]] = (webhook.PARSER,)
+PARSERS: Final[tuple[Parser, ...]] = (webhook.PARSER, *MAKE_PARSERS)
 
 __all__ = ["PARSERS", "Fact", "ParseContext", "ParseResult", "Parser", "by_id", "detect"]
 
