@@ -115,9 +115,10 @@ def load(
     facts = tuple(
         sorted((f for r in reads for f in r.result.facts), key=lambda f: (f.file, f.line))
     )
-    events, mappings, dropped = _combine(reads, facts)
-    inputs = tuple(_input_file(r, redactor, dropped.get(r.file, 0)) for r in reads)
-    return Loaded(events, mappings, inputs, tuple(sorted(skipped, key=lambda s: s.file)), facts)
+    combined = _combine(reads, facts)
+    inputs = tuple(_input_file(r, redactor, combined.notes.get(r.file)) for r in reads)
+    ordered_skips = tuple(sorted(skipped, key=lambda s: s.file))
+    return Loaded(combined.events, combined.mappings, inputs, ordered_skips, facts)
 
 
 def _check_accounting(file: str, parser_id: str, result: ParseResult) -> None:
@@ -129,14 +130,22 @@ def _check_accounting(file: str, parser_id: str, result: ParseResult) -> None:
         )
 
 
-def _combine(
-    reads: list[_FileRead], facts: tuple[Fact, ...]
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+@dataclass(slots=True)
+class _Combined:
+    events: pl.DataFrame
+    mappings: pl.DataFrame
+    # Per file: notes raised by finalize (a ``_note`` helper column), including
+    # rows it merged into others (page duplicates, Boomi runs carried by documents).
+    notes: dict[str, Counter[str]]
+
+
+def _combine(reads: list[_FileRead], facts: tuple[Fact, ...]) -> _Combined:
     by_format: dict[str, list[_FileRead]] = defaultdict(list)
     for r in reads:
         by_format[r.parser.id].append(r)
     frames: list[pl.DataFrame] = []
     mapping_frames: list[pl.DataFrame] = []
+    notes: dict[str, Counter[str]] = defaultdict(Counter)
     for format_id in sorted(by_format):
         group = by_format[format_id]
         parsed = [r.result.events for r in group if r.result.events.height]
@@ -144,6 +153,10 @@ def _combine(
             continue
         combined = pl.concat(parsed, how="diagonal_relaxed").sort(_KEY, maintain_order=True)
         finalized = by_id(format_id).finalize(combined, facts)
+        if "_note" in finalized.columns:
+            counted = finalized.drop_nulls("_note").group_by("file", "_note").len()
+            for file, note, n in counted.iter_rows():
+                notes[file][note] += n
         frames.append(conform(finalized, EVENT_SCHEMA, what=f"the {format_id} parser"))
         for r in group:
             # NOTE: mappings cite rows of their own file; re-key them by (file, record)
@@ -151,10 +164,8 @@ def _combine(
             local = r.result.events.select(_KEY).with_row_index("row")
             mapping_frames.append(r.result.mappings.join(local, on="row", how="inner").drop("row"))
     if not frames:
-        return (
-            pl.DataFrame(schema=ROWED_EVENT_SCHEMA),
-            pl.DataFrame(schema=MAPPING_SCHEMA),
-            {},
+        return _Combined(
+            pl.DataFrame(schema=ROWED_EVENT_SCHEMA), pl.DataFrame(schema=MAPPING_SCHEMA), {}
         )
     events = (
         pl.concat(frames)
@@ -166,26 +177,25 @@ def _combine(
     if mappings is None or mappings.is_empty():
         mappings_out = pl.DataFrame(schema=MAPPING_SCHEMA)
     else:
+        # The event's flow wins: finalize may name a flow its file could not
+        # (a Boomi document learns its process name from the execution record).
         mappings_out = conform(
-            mappings.join(events.select("row", *_KEY), on=_KEY, how="inner"),
+            mappings.drop("flow").join(events.select("row", "flow", *_KEY), on=_KEY, how="inner"),
             MAPPING_SCHEMA,
             what="the loader",
         )
     rows_per_file = dict(events.group_by("file").len().iter_rows())
-    dropped = {
-        r.file: r.result.events.height - rows_per_file.get(r.file, 0)
-        for r in reads
-        if r.result.events.height != rows_per_file.get(r.file, 0)
-    }
-    return events, mappings_out, dropped
+    for r in reads:
+        merged = r.result.events.height - rows_per_file.get(r.file, 0)
+        if merged > 0:
+            notes[r.file]["merged_into_other_rows"] += merged
+    return _Combined(events, mappings_out, dict(notes))
 
 
-def _input_file(read: _FileRead, redactor: Redactor, dropped: int) -> InputFile:
+def _input_file(read: _FileRead, redactor: Redactor, later: Counter[str] | None) -> InputFile:
     result = read.result
     notes = Counter(result.notes)
-    if dropped > 0:
-        # Records exported twice across page files are read but kept once.
-        notes["duplicate_across_pages"] += dropped
+    notes.update(later or {})
     ordered = sorted(result.rejections, key=lambda r: (r.line, r.record or 0))
     listed = tuple(_redacted(r, redactor) for r in ordered[:MAX_REJECTIONS_LISTED])
     return InputFile(

@@ -149,6 +149,8 @@ REJECTION_REASONS: Final = (
     "invalid_value",
     "duplicate_record",
     "unreadable_file",
+    "invalid_xml",
+    "dtd_refused",
 )
 
 

@@ -12,9 +12,16 @@ from typing import Final
 
 from parsers import webhook
 from parsers._base import SNIFF_BYTES, Fact, ParseContext, Parser, ParseResult
+from parsers.boomi import BOOMI_PARSERS
 from parsers.make import MAKE_PARSERS
+from parsers.zapier import zap_runs
 
-PARSERS: Final[tuple[Parser, ...]] = (webhook.PARSER, *MAKE_PARSERS)
+PARSERS: Final[tuple[Parser, ...]] = (
+    webhook.PARSER,
+    *MAKE_PARSERS,
+    zap_runs.PARSER,
+    *BOOMI_PARSERS,
+)
 
 __all__ = ["PARSERS", "Fact", "ParseContext", "ParseResult", "Parser", "by_id", "detect"]
 

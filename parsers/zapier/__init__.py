@@ -1,0 +1,3 @@
+"""Zapier exports: Zap run history (``zapier.zap_runs``)."""
+
+from __future__ import annotations
