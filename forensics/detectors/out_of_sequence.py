@@ -4,8 +4,10 @@ Per (flow, entity), applied writes are put in apply order (processed_at, else
 received_at; ties by file order). The newest source event applied so far is
 the running maximum of occurred_at. A write is stale when its occurred_at is
 older than that maximum: under last-write-wins it replaced newer state with
-older data. Consecutive stale first-attempt writes form one episode (retries
-are the retry detector's RTY001, so one write is never reported twice). The
+older data. Consecutive stale first deliveries form one episode. Retries
+(attempt > 1, or a repeat of an event id / idempotency key already applied on
+the flow and entity, as ``_lineage`` defines them) are the retry detector's
+RTY001, so one write is never reported twice. The
 episode is repaired by the next applied write that is not stale; if none
 comes, the entity ends the log at a stale quantity (high), otherwise the wrong
 value stood for a while (medium).
@@ -20,13 +22,8 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.detectors._base import Code, DetectContext, Detector
-from forensics.detectors._windows import (
-    APPLY_ORDER,
-    applied,
-    metrics_json,
-    ordered,
-    with_apply_keys,
-)
+from forensics.detectors._lineage import with_retries
+from forensics.detectors._windows import APPLY_ORDER, applied, metrics_json, ordered
 from forensics.findings import Severity
 
 OOS001 = Code(
@@ -55,7 +52,7 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     """Return OOS001 episodes in EPISODE_SCHEMA."""
     del ctx  # OOS001 has no thresholds: any older write applied last is stale.
     writes = (
-        with_apply_keys(events)
+        with_retries(events)
         .filter(
             applied(),
             pl.col("sku").is_not_null(),
@@ -72,7 +69,8 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
             ),
         )
         .with_columns(
-            _flag=pl.col("_stale") & (pl.col("attempt") == 1),
+            # A stale retry is RTY001's; only first deliveries are out of sequence here.
+            _flag=pl.col("_stale") & ~pl.col("_retry"),
             # The next write that is not stale repairs the entity.
             _repair_at=ordered(
                 pl.when(~pl.col("_stale")).then("_apply_at").shift(-1).backward_fill(), KEY
@@ -147,6 +145,8 @@ DETECTOR = Detector(
         "flow",
         "sku",
         "location",
+        "event_id",
+        "idempotency_key",
         "attempt",
         "status",
         "occurred_at",

@@ -208,3 +208,32 @@ def test_oos001_received_at_is_the_apply_time_when_processed_at_is_missing() -> 
     )
     (episode,) = detect(frame)
     assert episode["metrics"]["quantity_effect"] == 1
+
+
+def test_oos001_redelivered_event_id_is_left_to_the_retry_detector() -> None:
+    # A replay at attempt 1 of an event id already applied is a retry (RTY001), not OOS001.
+    frame = events(
+        dict(
+            event_id=["e1", "e2", "e1"],
+            occurred_at=["09:00", "09:01", "09:00"],
+            processed_at=["09:00:01", "09:01:01", "09:03"],
+            quantity=[10, 8, 10],
+        )
+    )
+    assert detect(frame) == []
+
+
+def test_oos001_same_event_id_on_other_entities_is_still_a_first_delivery() -> None:
+    # One batch event for two SKUs: the second SKU's write is not a repeat.
+    frame = events(
+        dict(
+            sku=["B", "A", "A"],
+            event_id=["batch-1", "batch-2", "batch-1"],
+            occurred_at=["09:00", "09:01", "09:00"],
+            processed_at=["09:00:01", "09:01:01", "09:03"],
+            quantity=[1, 8, 10],
+        )
+    )
+    (episode,) = detect(frame)
+    assert episode["entity"] == "A"
+    assert episode["evidence_rows"] == [1, 2]
