@@ -1,0 +1,256 @@
+"""Shared timing expressions: runs, schedule regularity, expected runs, lags.
+
+Used by the gaps, delays and sync_triggers detectors so that they agree on what
+a run is, when it happened and whether a flow runs on a schedule. Every
+order-dependent window states its order with ``over(..., order_by=...)``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from forensics.detectors._windows import applied, apply_at
+
+# A run's order within its flow: its time, then its first row in file order (ties).
+RUN_ORDER: Final = ("at", "first_row")
+
+# A flow is scheduled when at least this many intervals between runs are known
+# and at least SCHEDULE_SHARE of them are within SCHEDULE_TOLERANCE of the median.
+MIN_SCHEDULE_INTERVALS: Final = 4
+SCHEDULE_TOLERANCE: Final = 0.2
+SCHEDULE_SHARE: Final = 0.75
+
+# The nearby-hours prediction needs at least this much history around the silence,
+# and looks at least this far (in hours) before and after it.
+MIN_EXPOSURE_HOURS: Final = 1.0
+
+
+def best_time() -> pl.Expr:
+    """The best timestamp of a row: processed_at, else received_at, else occurred_at."""
+    return pl.coalesce("processed_at", "received_at", "occurred_at")
+
+
+def seconds(expr: pl.Expr) -> pl.Expr:
+    """A duration in (fractional) seconds."""
+    return expr.dt.total_seconds(fractional=True)
+
+
+def hours(expr: pl.Expr) -> pl.Expr:
+    """A duration in fractional hours."""
+    return seconds(expr) / 3600.0
+
+
+def human_duration(secs: pl.Expr) -> pl.Expr:
+    """Render seconds as short text for titles: ``3 d 4 h``, ``2 h``, ``2 h 5 min``, ``90 s``."""
+    s = secs.round(0).cast(pl.Int64)
+    d, h, m, r = s // 86400, (s % 86400) // 3600, (s % 3600) // 60, s % 60
+    return (
+        pl.when((s >= 86400) & (h == 0))
+        .then(pl.format("{} d", d))
+        .when(s >= 86400)
+        .then(pl.format("{} d {} h", d, h))
+        .when((s >= 3600) & (m == 0))
+        .then(pl.format("{} h", h))
+        .when(s >= 3600)
+        .then(pl.format("{} h {} min", h, m))
+        .when((s >= 60) & (r == 0))
+        .then(pl.format("{} min", m))
+        .when(s >= 60)
+        .then(pl.format("{} min {} s", m, r))
+        .otherwise(pl.format("{} s", r))
+    )
+
+
+def runs(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Collapse events to runs, one row per (flow, run_id), in run order per flow.
+
+    Columns: flow, run_id, at (earliest best time), end (latest best time),
+    records, first_row / last_row (in time order), seq (0-based order in the
+    flow), interval (start to start from the previous run), silence_start (the
+    latest end of any earlier run of the flow) and bound_row (the row that
+    ended that earlier activity). Rows without any timestamp are not evaluable
+    and left out; a run with none at all disappears.
+    """
+    order = [pl.col("_t"), pl.col("row")]
+    collapsed = (
+        events.with_columns(_t=best_time())
+        .filter(pl.col("_t").is_not_null())
+        .group_by("flow", "run_id")
+        .agg(
+            at=pl.col("_t").min(),
+            end=pl.col("_t").max(),
+            records=pl.len().cast(pl.UInt32),
+            first_row=pl.col("row").sort_by(order).first(),
+            last_row=pl.col("row").sort_by(order).last(),
+        )
+    )
+
+    def in_flow(expr: pl.Expr) -> pl.Expr:
+        return expr.over("flow", order_by=list(RUN_ORDER))
+
+    # NOTE: a run may outlast the next one's start (overlapping batches), so the
+    # silence starts at the latest end so far, not at the previous run's end.
+    latest_end = pl.col("end").cum_max()
+    return collapsed.with_columns(
+        seq=in_flow(pl.int_range(pl.len(), dtype=pl.UInt32)),
+        interval=in_flow(pl.col("at") - pl.col("at").shift(1)),
+        silence_start=in_flow(latest_end.shift(1)),
+        bound_row=in_flow(
+            pl.when(pl.col("end") == latest_end).then("last_row").forward_fill().shift(1)
+        ),
+    )
+
+
+def schedules(flow_runs: pl.LazyFrame) -> pl.LazyFrame:
+    """Judge per flow whether runs come on a schedule.
+
+    Columns: flow, runs, intervals, median_interval_seconds, on_schedule_share
+    (share of intervals within SCHEDULE_TOLERANCE of the median), interval_cv
+    (std / mean of intervals) and scheduled (enough intervals, median above
+    zero, and at least SCHEDULE_SHARE on schedule). A scheduled flow that
+    missed a few runs stays scheduled: each miss is one long interval.
+    """
+    gap = seconds(pl.col("interval"))
+    median = gap.median()
+    return (
+        flow_runs.group_by("flow")
+        .agg(
+            runs=pl.len().cast(pl.UInt32),
+            intervals=gap.count().cast(pl.UInt32),
+            median_interval_seconds=median,
+            on_schedule_share=((gap - median).abs() <= SCHEDULE_TOLERANCE * median).mean(),
+            interval_cv=gap.std() / gap.mean(),
+        )
+        .with_columns(
+            scheduled=(pl.col("intervals") >= MIN_SCHEDULE_INTERVALS)
+            & (pl.col("median_interval_seconds") > 0)
+            & (pl.col("on_schedule_share") >= SCHEDULE_SHARE)
+        )
+    )
+
+
+def _count_runs(
+    frame: pl.LazyFrame, upto: pl.LazyFrame, lo: str, hi: str, name: str, *, closed: bool
+) -> pl.LazyFrame:
+    """Add ``name``: runs of the row's flow with time in [lo, hi] (closed) or (lo, hi) (open).
+
+    Read from the running count of runs per flow (``upto``: flow, _t, _n) as
+    runs up to hi minus runs up to lo, so no run is compared with every window.
+    """
+    # NOTE: each side is sorted on the asof key right before its join; Polars
+    # cannot verify that within `by` groups, hence check_sortedness=False.
+    return (
+        frame.sort(hi)
+        .join_asof(
+            upto,
+            left_on=hi,
+            right_on="_t",
+            by="flow",
+            allow_exact_matches=closed,
+            check_sortedness=False,
+        )
+        .rename({"_n": "_n_hi"})
+        .drop("_t")
+        .sort(lo)
+        .join_asof(
+            upto,
+            left_on=lo,
+            right_on="_t",
+            by="flow",
+            allow_exact_matches=not closed,
+            check_sortedness=False,
+        )
+        .drop("_t")
+        .with_columns((pl.col("_n_hi").fill_null(0) - pl.col("_n").fill_null(0)).alias(name))
+        .drop("_n_hi", "_n")
+    )
+
+
+def expected_runs(silences: pl.LazyFrame, flow_runs: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
+    """Runs the flow's own time-of-day behaviour predicts strictly inside each silence.
+
+    The silence [silence_start, at] is shifted by whole days onto the other
+    days of the flow's window (first run to last activity), keeping shifts
+    that fit inside the window and do not overlap the silence itself; the
+    prediction is the mean number of runs strictly inside those same clock
+    windows (``other_days``). This is the flow's hour-of-day rate integrated
+    over the silence, at the resolution of the silence itself, so a quiet
+    night predicts what other nights had. With no other day to compare, the
+    rate in the hours around the silence applies (``nearby_hours``: runs
+    within max(silence, 1 h) before and after it, over that time), if at
+    least MIN_EXPOSURE_HOURS of it lies inside the window; else the prediction
+    is null.
+
+    Returns:
+        key + expected_runs (float, nullable), expected_from (``other_days``
+        or ``nearby_hours``) and days_compared.
+    """
+    window = flow_runs.group_by("flow").agg(first=pl.col("at").min(), last=pl.col("end").max())
+    candidates = silences.select(*key, "silence_start", "at").join(window, on="flow", how="left")
+    upto = flow_runs.select("flow", _t=pl.col("at"), _n=pl.col("seq").cast(pl.Int64) + 1).sort(
+        "_t", "_n"
+    )
+    silence = pl.col("at") - pl.col("silence_start")
+    span_days = (seconds(pl.col("last") - pl.col("first")) // 86400).cast(pl.Int64)
+    shift = pl.duration(days=pl.col("_k"))
+    shifted = (
+        candidates.with_columns(_k=pl.int_ranges(-span_days, span_days + 1))
+        .explode("_k")
+        .filter(pl.col("_k") != 0)
+        .with_columns(_a=pl.col("silence_start") + shift, _b=pl.col("at") + shift)
+        .filter(
+            pl.col("_a") >= pl.col("first"),
+            pl.col("_b") <= pl.col("last"),
+            pl.col("_k").abs() * 86400 >= seconds(silence),
+        )
+    )
+    other_days = (
+        _count_runs(shifted, upto, "_a", "_b", "_runs", closed=False)
+        .group_by(key)
+        .agg(_other=pl.col("_runs").mean(), days_compared=pl.len().cast(pl.UInt32))
+    )
+    reach = pl.max_horizontal(silence, pl.duration(hours=MIN_EXPOSURE_HOURS))
+    around = candidates.with_columns(
+        _lo=pl.max_horizontal(pl.col("first"), pl.col("silence_start") - reach),
+        _hi=pl.min_horizontal(pl.col("last"), pl.col("at") + reach),
+    )
+    nearby = _count_runs(around, upto, "_lo", "_hi", "_near", closed=True).with_columns(
+        _near_hours=hours(pl.col("_hi") - pl.col("_lo") - silence)
+    )
+    rate = pl.when(pl.col("_near_hours") >= MIN_EXPOSURE_HOURS).then(
+        pl.col("_near") / pl.col("_near_hours")
+    )
+    return nearby.join(other_days, on=key, how="left").select(
+        *key,
+        expected_runs=pl.coalesce(pl.col("_other").cast(pl.Float64), rate * hours(silence)),
+        expected_from=pl.when(pl.col("_other").is_not_null())
+        .then(pl.lit("other_days"))
+        .when(rate.is_not_null())
+        .then(pl.lit("nearby_hours")),
+        days_compared=pl.col("days_compared").fill_null(0),
+    )
+
+
+def applied_lags(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Applied writes with a measurable lag, plus ``_apply_at`` and lags in seconds.
+
+    Keeps rows with status ok or warning and both occurred_at and processed_at;
+    adds ``lag`` (processed - occurred), ``ingest_lag`` (received - occurred)
+    and ``queue_lag`` (processed - received), the last two null without
+    received_at.
+    """
+    return (
+        events.with_columns(_apply_at=apply_at())
+        .filter(
+            applied(),
+            pl.col("occurred_at").is_not_null(),
+            pl.col("processed_at").is_not_null(),
+        )
+        .with_columns(
+            lag=seconds(pl.col("processed_at") - pl.col("occurred_at")),
+            ingest_lag=seconds(pl.col("received_at") - pl.col("occurred_at")),
+            queue_lag=seconds(pl.col("processed_at") - pl.col("received_at")),
+        )
+    )
