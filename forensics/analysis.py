@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from forensics import __version__
+from forensics.attribution import attribute
 from forensics.baseline import compare, read_findings
 from forensics.config import Config
 from forensics.detectors import DetectContext
@@ -68,6 +69,7 @@ def analyze(
         facts=loaded.facts,
     )
     findings, errors = run_detectors(loaded.events, ctx)
+    findings, drift = attribute(loaded.events, ctx, findings)
     ordered = sort_findings(findings)
     marks = None
     if old is not None and baseline is not None:
@@ -80,7 +82,7 @@ def analyze(
         config=config.to_json(),
         inputs=loaded.inputs,
         skipped=loaded.skipped,
-        summary=summarize(loaded.events, ordered, loaded.inputs, loaded.skipped),
+        summary=summarize(loaded.events, ordered, loaded.inputs, loaded.skipped, drift, ctx),
         findings=tuple(ordered),
         errors=tuple(errors),
         redaction={"enabled": redact, "counts": dict(sorted(redactor.counts.items()))},

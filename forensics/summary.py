@@ -7,6 +7,9 @@ from typing import Any
 
 import polars as pl
 
+from forensics.detectors import DetectContext
+from forensics.detectors.delays import lag_stats
+from forensics.detectors.sync_triggers import classify_flows
 from forensics.findings import Finding, InputFile, Severity, Skipped, iso
 
 _BEST_TIME = pl.coalesce("processed_at", "received_at", "occurred_at")
@@ -17,6 +20,8 @@ def summarize(
     findings: list[Finding],
     inputs: tuple[InputFile, ...],
     skipped: tuple[Skipped, ...],
+    drift: dict[str, Any] | None = None,
+    ctx: DetectContext | None = None,
 ) -> dict[str, Any]:
     """Return the SPEC section 5 summary block.
 
@@ -25,6 +30,9 @@ def summarize(
         findings: every finding.
         inputs: files read, with their accounting.
         skipped: files not read.
+        drift: the drift verdict block from forensics.attribution.
+        ctx: detector context; with it each flow gets its trigger type and lag
+            percentiles.
 
     Returns:
         events, flows, skus, start, end, findings_by_severity, drift, plus file
@@ -42,6 +50,8 @@ def summarize(
         )
         .sort("flow")
     )
+    if ctx is not None:
+        per_flow = _with_timing(per_flow, events, ctx)
     by_severity = Counter(f.severity.label for f in findings)
     skus = events.select(pl.col("sku").drop_nulls().n_unique()).item()
     return {
@@ -53,9 +63,7 @@ def summarize(
         "findings_by_severity": {
             s.label: by_severity.get(s.label, 0) for s in sorted(Severity, reverse=True)
         },
-        # NOTE: drift attribution (DRF001) is not implemented yet; active SKUs are
-        # the denominator it will use.
-        "drift": {"active_skus": skus},
+        "drift": drift or {},
         "files": len(inputs),
         "records": sum(i.records for i in inputs),
         "rejected": sum(i.rejected for i in inputs),
@@ -65,3 +73,23 @@ def summarize(
             for row in per_flow.iter_rows(named=True)
         ],
     }
+
+
+# Per-flow timing shown in the summary: how the flow is triggered and how late it runs.
+_TRIGGER_COLUMNS = ("trigger", "period_seconds", "records_per_run", "lag_window_seconds")
+_LAG_COLUMNS = (
+    "lag_p50_seconds",
+    "lag_p95_seconds",
+    "lag_p99_seconds",
+    "lag_max_seconds",
+    "ingest_p95_seconds",
+    "queue_p95_seconds",
+)
+
+
+def _with_timing(per_flow: pl.DataFrame, events: pl.DataFrame, ctx: DetectContext) -> pl.DataFrame:
+    lazy = events.lazy()
+    triggers = classify_flows(lazy, ctx).select("flow", *_TRIGGER_COLUMNS)
+    lags = lag_stats(lazy).select("flow", *_LAG_COLUMNS)
+    timing = triggers.join(lags, on="flow", how="full", coalesce=True).collect()
+    return per_flow.join(timing, on="flow", how="left").with_columns(pl.col(pl.Float64).round(3))

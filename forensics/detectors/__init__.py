@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from forensics.detectors import out_of_sequence
+from forensics.detectors import delays, drift, gaps, out_of_sequence, retries, sync_triggers
 from forensics.detectors._base import CODE_PATTERN, Code, DetectContext, Detector
 from forensics.errors import DetectorDefinitionError
 from forensics.schema import ROWED_EVENT_SCHEMA
@@ -46,5 +46,12 @@ def build_registry(detectors: tuple[Detector, ...]) -> dict[str, tuple[Detector,
     return codes
 
 
-DETECTORS: Final[tuple[Detector, ...]] = (out_of_sequence.DETECTOR,)
+DETECTORS: Final[tuple[Detector, ...]] = (
+    gaps.DETECTOR,
+    delays.DETECTOR,
+    retries.DETECTOR,
+    out_of_sequence.DETECTOR,
+    sync_triggers.DETECTOR,
+    drift.DETECTOR,
+)
 CODES: Final = build_registry(DETECTORS)

@@ -1,0 +1,144 @@
+"""Drift verdict and attribution: which findings explain each drifting entity (SPEC section 6).
+
+Runs after every detector: a DRF001 finding gets the findings that touch its
+entity (the same entity on any flow, or a flow-level finding on a flow that
+wrote the entity and whose window covers the entity's last write on it), with
+the part of the delta each explains where it can be computed (a stale write
+still standing: its quantity_effect). What they do not explain is shown as
+unexplained. The share of active entities that drift decides the verdict:
+above ``debt_share`` structural integration debt, else isolated problems.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Final
+
+import polars as pl
+
+from forensics.detectors import DetectContext
+from forensics.detectors.drift import system_values
+from forensics.findings import Finding
+
+TOP_DRIFTING: Final = 10
+DEBT: Final = "structural integration debt"
+ISOLATED: Final = "isolated problems"
+CONSISTENT: Final = "no drift"
+NOT_EVALUATED: Final = "not evaluated"
+
+
+def attribute(
+    events: pl.DataFrame, ctx: DetectContext, findings: list[Finding]
+) -> tuple[list[Finding], dict[str, Any]]:
+    """Attribute drifting entities to findings and compute the drift summary.
+
+    Args:
+        events: canonical events.
+        ctx: thresholds, systems and mappings.
+        findings: every finding of the run.
+
+    Returns:
+        The findings with DRF001 metrics completed, and the summary's drift block.
+    """
+    values = system_values(events.lazy(), ctx).collect()
+    truth = values.filter("is_truth")
+    active = values.get_column("_entity").n_unique()
+    evaluable = truth.height
+    last_writes = _last_writes(events, values)
+    drifting = [f for f in findings if f.code == "DRF001"]
+    others = [f for f in findings if f.code != "DRF001"]
+    # NOTE: loops over findings (incidents, bounded), never over events.
+    completed = {f.id: _with_causes(f, others, last_writes) for f in drifting}
+    share = len(drifting) / evaluable if evaluable else 0.0
+    if not evaluable:
+        # Without a value from the source of truth nothing can be said to drift.
+        verdict = NOT_EVALUATED
+    elif not drifting:
+        verdict = CONSISTENT
+    elif share > ctx.thresholds.debt_share:
+        verdict = DEBT
+    else:
+        verdict = ISOLATED
+    top = sorted(
+        completed.values(),
+        key=lambda f: (-abs(f.metrics.get("quantity_effect") or 0), f.entity or ""),
+    )[:TOP_DRIFTING]
+    summary = {
+        "source_of_truth": ctx.source_of_truth,
+        "active_entities": active,
+        "evaluated_entities": evaluable,
+        "drifting_entities": len(drifting),
+        "share": round(share, 4),
+        "debt_share": ctx.thresholds.debt_share,
+        "verdict": verdict,
+        "top": [_top_row(f, values) for f in top],
+    }
+    if verdict == NOT_EVALUATED:
+        summary["reason"] = (
+            f"no flow out of the source of truth ({ctx.source_of_truth}) wrote a quantity; "
+            'name flows "WMS to ERP ..." or declare them in [flows] of forensics.toml'
+        )
+    return [completed.get(f.id, f) for f in findings], summary
+
+
+def _last_writes(events: pl.DataFrame, values: pl.DataFrame) -> dict[tuple[str, str], Any]:
+    """(entity, flow) -> apply time of the entity's last write on that flow."""
+    table = values.group_by("_entity", "flow").agg(at=pl.col("at").max())
+    return {(e, f): at for e, f, at in table.iter_rows()}
+
+
+def _touches(cause: Finding, entity: str, last_writes: dict[tuple[str, str], Any]) -> bool:
+    if cause.entity is not None:
+        return cause.entity == entity
+    at = last_writes.get((entity, cause.flow))
+    if at is None or cause.start is None:
+        return False
+    return cause.start <= at <= (cause.end or cause.start)
+
+
+def _with_causes(
+    drift: Finding, others: list[Finding], last_writes: dict[tuple[str, str], Any]
+) -> Finding:
+    entity = drift.entity or ""
+    causes = [c for c in others if _touches(c, entity, last_writes)]
+    standing = [
+        c.metrics.get("quantity_effect")
+        for c in causes
+        if c.entity is not None
+        and c.metrics.get("repaired") is not True
+        and isinstance(c.metrics.get("quantity_effect"), int | float)
+    ]
+    explained = sum(standing) if standing else None
+    delta = drift.metrics.get("quantity_effect")
+    unexplained = None
+    if isinstance(delta, int | float):
+        unexplained = delta - (explained or 0)
+    metrics = {
+        **drift.metrics,
+        "explained_by": ", ".join(f"{c.code} {c.id}" for c in causes) or None,
+        "explained_quantity": explained,
+        "unexplained_quantity": unexplained,
+    }
+    return dataclasses.replace(drift, metrics=metrics)
+
+
+def _top_row(finding: Finding, values: pl.DataFrame) -> dict[str, Any]:
+    systems = (
+        values.filter(pl.col("_entity") == finding.entity)
+        .sort("system")
+        .select("system", "value")
+        .iter_rows()
+    )
+    return {
+        "entity": finding.entity,
+        "values": {system: _number(value) for system, value in systems},
+        "quantity_effect": finding.metrics.get("quantity_effect"),
+        "explained_by": finding.metrics.get("explained_by"),
+        "unexplained_quantity": finding.metrics.get("unexplained_quantity"),
+    }
+
+
+def _number(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
