@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from forensics.detectors import delays, drift, gaps, out_of_sequence, retries, sync_triggers
+from forensics.detectors import (
+    delays,
+    drift,
+    gaps,
+    mappings,
+    out_of_sequence,
+    retries,
+    sync_triggers,
+)
 from forensics.detectors._base import CODE_PATTERN, Code, DetectContext, Detector
 from forensics.errors import DetectorDefinitionError
 from forensics.schema import ROWED_EVENT_SCHEMA
@@ -51,6 +59,7 @@ DETECTORS: Final[tuple[Detector, ...]] = (
     delays.DETECTOR,
     retries.DETECTOR,
     out_of_sequence.DETECTOR,
+    mappings.DETECTOR,
     sync_triggers.DETECTOR,
     drift.DETECTOR,
 )
