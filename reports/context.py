@@ -27,7 +27,6 @@ from reports._appendix import (
 )
 from reports._text import (
     Stat,
-    flatten,
     fmt_duration,
     fmt_int,
     fmt_number,
@@ -167,6 +166,32 @@ class FlowRow:
     events: str
     skus: str
     window: str
+    trigger: str = "—"
+    lag_window: str = "—"
+    lag_p50: str = "—"
+    lag_p95: str = "—"
+    lag_max: str = "—"
+
+
+@dataclass(frozen=True, slots=True)
+class DriftRow:
+    """One drifting entity: each system's number side by side, and its causes."""
+
+    entity: str
+    values: tuple[str, ...]
+    effect: str
+    causes: str
+    unexplained: str
+
+
+@dataclass(frozen=True, slots=True)
+class DriftView:
+    """The drift verdict and the top drifting entities (WMS 847 / ERP 812 / storefront 830)."""
+
+    verdict: str
+    text: str
+    systems: tuple[str, ...]
+    rows: tuple[DriftRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +205,7 @@ class ReportContext:
     groups: tuple[SeverityGroup, ...]
     findings: tuple[FindingView, ...]
     flows: tuple[FlowRow, ...]
-    drift: tuple[Stat, ...]
+    drift: DriftView
     data_quality: DataQuality
     baseline: BaselineView | None = None
 
@@ -223,7 +248,7 @@ def build_context(result: AnalysisResult) -> ReportContext:
         groups=groups,
         findings=findings,
         flows=_flows(result.summary.get("per_flow") or ()),
-        drift=tuple(flatten("", result.summary.get("drift") or {})),
+        drift=_drift(result.summary.get("drift") or {}),
         data_quality=build_data_quality(result, scrub),
         baseline=_baseline(marks) if marks is not None else None,
     )
@@ -384,7 +409,51 @@ def _flows(per_flow: Any) -> tuple[FlowRow, ...]:
             events=fmt_int(item.get("events")),
             skus=fmt_int(item.get("skus")),
             window=fmt_window(parse_iso(item.get("start")), parse_iso(item.get("end"))),
+            trigger=visible(str(item.get("trigger") or "—")).replace("_", " "),
+            lag_window=_seconds(item.get("lag_window_seconds")),
+            lag_p50=_seconds(item.get("lag_p50_seconds")),
+            lag_p95=_seconds(item.get("lag_p95_seconds")),
+            lag_max=_seconds(item.get("lag_max_seconds")),
         )
         for item in per_flow
     ]
     return tuple(sorted(rows, key=lambda r: (r.flow, r.source, r.window, r.events, r.skus)))
+
+
+def _seconds(value: object) -> str:
+    """A lag in seconds as a short duration ("3.5 s", "44m 57s"); "—" when unknown."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "—"
+    if abs(value) < 60:
+        return f"{value:,.1f} s"
+    return fmt_duration(timedelta(seconds=value))
+
+
+def _drift(block: dict[str, Any]) -> DriftView:
+    verdict = str(block.get("verdict") or "not evaluated")
+    evaluated = int(block.get("evaluated_entities") or 0)
+    drifting = int(block.get("drifting_entities") or 0)
+    truth = visible(str(block.get("source_of_truth") or "wms")).upper()
+    if verdict == "not evaluated":
+        text = "Drift not evaluated: " + visible(str(block.get("reason") or "no source of truth"))
+    else:
+        share = float(block.get("share") or 0.0)
+        text = (
+            f"{drifting:,} of {evaluated:,} entities disagree with the source of truth "
+            f"({truth}) at the end of the log: {share:.1%}. Verdict: {visible(verdict)}."
+        )
+    top = block.get("top") or []
+    source = str(block.get("source_of_truth") or "wms")
+    names = sorted({str(k) for row in top for k in (row.get("values") or {})})
+    systems = tuple(sorted(names, key=lambda n: (n != source, n)))
+    rows = tuple(
+        DriftRow(
+            entity=visible(str(row.get("entity") or "")),
+            values=tuple(fmt_number((row.get("values") or {}).get(n)) for n in systems),
+            effect=fmt_number(row.get("quantity_effect"), signed=True),
+            causes=visible(str(row.get("explained_by") or "none found")),
+            unexplained=fmt_number(row.get("unexplained_quantity"), signed=True),
+        )
+        for row in top
+    )
+    return DriftView(visible(verdict), text, tuple(visible(n).upper() for n in systems), rows)
