@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from forensics.schema import (
     conform,
 )
 from parsers import Fact, ParseContext, Parser, ParseResult, by_id, detect
-from parsers._walk import Limits, WalkSkip, walk
+from parsers._walk import Entry, Limits, WalkSkip, walk
 
 _KEY = ["file", "record"]
 
@@ -82,11 +82,9 @@ def load(
     payload = {f.name: getattr(config.payload, f.name) for f in dataclasses.fields(config.payload)}
     reads: list[_FileRead] = []
     skipped: list[Skipped] = []
-    try:
-        entries = list(walk(path, limits))
-    except OSError as exc:
-        raise UnreadableInputError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
-    for entry in entries:
+    # NOTE: walk() is consumed lazily so each file's bytes are dropped once read;
+    # holding every file of a multi-GB export at once doubled peak memory.
+    for entry in _entries(path, limits):
         if isinstance(entry, WalkSkip):
             skipped.append(Skipped(entry.file, entry.reason))
             continue
@@ -119,6 +117,13 @@ def load(
     inputs = tuple(_input_file(r, redactor, combined.notes.get(r.file)) for r in reads)
     ordered_skips = tuple(sorted(skipped, key=lambda s: s.file))
     return Loaded(combined.events, combined.mappings, inputs, ordered_skips, facts)
+
+
+def _entries(path: Path, limits: Limits | None) -> Iterator[Entry]:
+    try:
+        yield from walk(path, limits)
+    except OSError as exc:
+        raise UnreadableInputError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
 
 
 def _check_accounting(file: str, parser_id: str, result: ParseResult) -> None:

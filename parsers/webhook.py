@@ -22,9 +22,11 @@ exact duplicates exported twice across page files.
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Final
 
@@ -34,7 +36,7 @@ from forensics.schema import EVENT_SCHEMA, Rejection
 from parsers._base import Fact, ParseContext, ParseResult
 from parsers._json import RecordError, iter_document, loads_value, parse_record
 from parsers._payload import as_id, find, header, lower_keys
-from parsers._text import decode, has_mixed_line_endings, iter_lines, to_utf8
+from parsers._text import Line, decode, has_mixed_line_endings, iter_lines, to_utf8
 from parsers._time import count_issues, parse_timestamps_with_issues
 
 FORMAT_ID: Final = "webhook.request_log"
@@ -55,6 +57,8 @@ FOREIGN_KEYS: Final = (
     "executionId",
 )
 EXCERPT_CHARS: Final = 200
+# NDJSON files with at least this many lines take the vectorised path (read_fast).
+FAST_MIN_LINES: Final = 2048
 
 _OK_WORDS: Final = ("ok", "success", "succeeded", "successful", "delivered", "accepted", "done")
 _ERROR_WORDS: Final = ("error", "failed", "failure", "fail", "timeout", "timed_out", "rejected")
@@ -91,6 +95,8 @@ _RAW_SCHEMA: Final = {
     "_body_not_json": pl.Boolean,
 }
 HELPER_COLUMNS: Final = {"_delivery_key": pl.String, "_attempt_hint": pl.UInt16}
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
 
 
 def _scalar(value: object) -> object:
@@ -98,6 +104,9 @@ def _scalar(value: object) -> object:
     kind = type(value)
     if kind is dict:
         return "<object>"
+    if kind is int and not _INT64_MIN <= value <= _INT64_MAX:  # type: ignore[operator]
+        # NOTE: Polars cannot build a column from a Python int past Int64.
+        return str(value)
     return "<array>" if kind is list else value
 
 
@@ -214,7 +223,16 @@ def _status(raw: pl.Expr) -> pl.Expr:
 
 
 class WebhookRequestLog:
-    """Parser for generic webhook receiver request logs (NDJSON or a JSON list)."""
+    """Parser for generic webhook receiver request logs (NDJSON or a JSON list).
+
+    Args:
+        fast_min_lines: NDJSON files with at least this many lines are decoded
+            by the vectorised path (``read_fast``; lines of an
+            unusual shape still go through the per-line path); None disables it.
+    """
+
+    def __init__(self, fast_min_lines: int | None = FAST_MIN_LINES) -> None:
+        self.fast_min_lines = fast_min_lines
 
     id: str = FORMAT_ID
     source: str = "webhook"
@@ -269,6 +287,7 @@ class WebhookRequestLog:
         keys = {name: tuple(ctx.payload.get(name, ())) for name in _KEY_LISTS}
         rows: list[tuple[Any, ...]] = []
         rejections: list[Rejection] = []
+        fast: FastRead | None = None
         if _is_document(body):
             text, text_notes = decode(body)
             notes.update(text_notes)
@@ -279,13 +298,22 @@ class WebhookRequestLog:
         else:
             if has_mixed_line_endings(body):
                 notes["mixed_line_endings"] += 1
-            seen = self._read_lines(body, shift, ctx, keys, rows, rejections, notes)
+            if self.fast_min_lines is not None and body.count(b"\n") + 1 >= self.fast_min_lines:
+                fast = read_fast(body, keys)
+            if fast is None:
+                seen = self._read_lines(iter_lines(body), shift, ctx, keys, rows, rejections, notes)
+            else:
+                seen = fast.seen
+                slow = ((n, r, o, body[o : o + length]) for n, r, o, length in fast.slow)
+                self._read_lines(slow, shift, ctx, keys, rows, rejections, notes)
 
             def excerpt(start: int) -> str:
                 chunk = body[start : start + 4 * EXCERPT_CHARS].split(b"\n", 1)[0]
                 return chunk.rstrip(b"\r").decode("utf-8", errors="replace")[:EXCERPT_CHARS]
 
         frame = pl.DataFrame(rows, schema=_RAW_SCHEMA, orient="row", strict=False)
+        if fast is not None:
+            frame = pl.concat([fast.frame.cast(_RAW_SCHEMA), frame]).sort("record")
         events, bad, row_notes = _to_events(frame, ctx)
         notes.update(row_notes)
         for line, record, offset, start, raw, issue in bad.iter_rows():
@@ -304,7 +332,7 @@ class WebhookRequestLog:
 
     def _read_lines(
         self,
-        body: bytes,
+        lines: Iterable[Line | tuple[int, int, int, bytes]],
         shift: int,
         ctx: ParseContext,
         keys: dict[str, tuple[str, ...]],
@@ -312,10 +340,20 @@ class WebhookRequestLog:
         rejections: list[Rejection],
         notes: Counter[str],
     ) -> int:
-        """Read NDJSON: one delivery per non-blank line; return the records seen."""
+        """Read NDJSON lines one by one in Python; return the records seen.
+
+        ``lines`` are the non-blank lines of a file (``iter_lines``), or
+        ``(number, record, offset, raw)`` tuples of the lines the fast path
+        left to this path (raw may still end in ``\\r``).
+        """
         seen = 0
-        for line in iter_lines(body):
-            seen += 1
+        for item in lines:
+            if isinstance(item, Line):
+                seen += 1
+                line = item
+            else:
+                number, seen, offset, raw = item
+                line = Line(number, offset, raw[:-1] if raw.endswith(b"\r") else raw)
             value = parse_record(line.raw, notes)
             if isinstance(value, RecordError):
                 excerpt = line.raw[: 4 * EXCERPT_CHARS].decode("utf-8", errors="replace")
@@ -466,14 +504,26 @@ def _is_document(body: bytes) -> bool:
         return _LIST_OF_OBJECTS.match(head) is not None or len(head) == 1
     if not head.startswith(b"{"):
         return False
-    lines = iter_lines(body)
-    first = next(lines)
-    if not isinstance(parse_record(first.raw, Counter()), RecordError):
+    first, second = [*_first_lines(body, 2), None, None][:2]
+    if first is None or not isinstance(parse_record(first, Counter()), RecordError):
         return False
-    second = next(lines, None)
     # NOTE: an NDJSON line always starts with '{'; a pretty-printed object
     # continues with a key, a closing bracket or a value.
-    return second is not None and not second.raw.lstrip().startswith(b"{")
+    return second is not None and not second.lstrip().startswith(b"{")
+
+
+def _first_lines(body: bytes, count: int) -> list[bytes]:
+    """The first non-blank lines as ``iter_lines`` frames them, without splitting the file."""
+    out: list[bytes] = []
+    start = 0
+    while len(out) < count and start <= len(body):
+        end = body.find(b"\n", start)
+        end = len(body) if end == -1 else end
+        chunk = body[start:end]
+        if chunk.strip():
+            out.append(chunk[:-1] if chunk.endswith(b"\r") else chunk)
+        start = end + 1
+    return out
 
 
 def _to_events(
@@ -549,6 +599,331 @@ def _to_events(
         *(pl.col(name).cast(dtype) for name, dtype in HELPER_COLUMNS.items()),
     )
     return events, rejected, notes
+
+
+# --- the vectorised NDJSON path --------------------------------------------------------
+#
+# Lines are framed and decoded by Polars with an explicit schema, never an
+# inferred one. A line is decoded here only when cheap text checks prove that
+# Polars reads it exactly as the per-line path does; any other line (bad JSON,
+# arrays, nested objects, a body logged as a string, \u escapes, fractional
+# numbers, duplicate keys, ...) is handed to the per-line Python path with its
+# line number, record number and offset, so rejections and notes stay the
+# per-line path's. A chunk that Polars still fails to decode is bisected and
+# only its smallest failing pieces go to the per-line path.
+
+_DECODE_CHUNK: Final = 65_536
+_BISECT_FLOOR: Final = 256
+_BLANK: Final = " \t\n\r\x0b\x0c"  # what bytes.strip() removes
+_TOP: Final = (*RECEIVE_KEYS, "processed_at", "status", "response_status", "endpoint")
+_TOP_MORE: Final = ("attempt_number", "event_id")
+_HEADERS: Final = (
+    "x-shopify-topic",
+    "x-github-event",
+    "x-shopify-event-id",
+    "x-github-delivery",
+    "svix-id",
+    "webhook-id",
+    "x-shopify-webhook-id",
+    "x-shopify-triggered-at",
+    "svix-timestamp",
+    "webhook-timestamp",
+    "stripe-signature",
+    "x-hookdeck-eventid",
+    "x-hookdeck-attempt-count",
+    "idempotency-key",
+    "x-idempotency-key",
+)
+# Headers whose mere presence changes the reading (a null value still counts).
+_PRESENCE: Final = ("stripe-signature", "svix-id", "webhook-id")
+_BODY_FIXED: Final = ("object", "id", "created", "type")
+# Keys whose value decides the shape; a line using them differently goes slow.
+_CONTAINERS: Final = ("headers", "body", "payload")
+
+
+@dataclass(frozen=True, slots=True)
+class FastRead:
+    """What the vectorised path read from one NDJSON body.
+
+    Attributes:
+        frame: raw rows in ``_RAW_SCHEMA`` for the lines it decoded.
+        slow: ``(line, record, offset, length)`` of the non-blank lines left to
+            the per-line path, in file order.
+        seen: non-blank lines (records) in the body.
+    """
+
+    frame: pl.DataFrame
+    slow: list[tuple[int, int, int, int]]
+    seen: int
+
+
+def _frame(body: bytes) -> pl.DataFrame:
+    """Split body on ``\\n`` into ``text`` (String, null when not UTF-8) and ``length``."""
+    expected = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    if body and b"\r" not in body and b"\x1f" not in body:
+        # NOTE: Polars' CSV reader with no quoting and an absent separator is a
+        # parallel line splitter; it keeps blank lines as nulls. The row count is
+        # checked, and any doubt (CR, unit separator, bad UTF-8) takes the split below.
+        try:
+            lines = pl.read_csv(
+                io.BytesIO(body),
+                has_header=False,
+                separator="\x1f",
+                quote_char=None,
+                schema={"text": pl.String},
+                comment_prefix=None,
+            )
+        except pl.exceptions.PolarsError:
+            lines = None
+        if lines is not None and lines.height == expected:
+            return lines.with_columns(length=pl.col("text").str.len_bytes().fill_null(0))
+    parts = body.split(b"\n")[:expected]
+    try:
+        texts: list[str | None] = body.decode("utf-8").split("\n")[:expected]
+    except UnicodeDecodeError:
+        # NOTE: only a file with invalid UTF-8 pays for this loop; its bad lines
+        # (null text) go to the per-line path, which notes them.
+        texts = [_utf8_or_none(p) for p in parts]
+    return pl.DataFrame(
+        {
+            "text": pl.Series(texts, dtype=pl.String),
+            "length": pl.Series([len(p) for p in parts], dtype=pl.UInt32),
+        }
+    )
+
+
+def _utf8_or_none(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _payload_keys(keys: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(k for name in _KEY_LISTS for k in keys[name])
+
+
+def _alternation(names: Iterable[str]) -> str:
+    return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+
+
+def _schema(keys: dict[str, tuple[str, ...]]) -> dict[str, pl.DataType]:
+    body_names = dict.fromkeys((*_BODY_FIXED, *_payload_keys(keys)))
+    body = pl.Struct(dict.fromkeys(body_names, pl.String))
+    return {
+        **dict.fromkeys((*_TOP, *_TOP_MORE), pl.String),
+        "headers": pl.Struct(dict.fromkeys(_HEADERS, pl.String)),
+        "body": body,
+        "payload": body,
+    }
+
+
+def _relevant(keys: dict[str, tuple[str, ...]]) -> str:
+    """A regex for every key the decode reads, at any level, followed by its colon."""
+    names = (*_TOP, *_TOP_MORE, *_HEADERS, *_CONTAINERS, "request", *_BODY_FIXED)
+    return f'"(?:{_alternation((*names, *_payload_keys(keys)))})"\\s*:'
+
+
+# One pass for everything that sends a (header-normalised) line to the per-line path:
+# arrays, backslash escapes (keys spelt in \u escapes, surrogates), the Kelvin sign
+# (lower-cases to "k"), a request object, null values (a duplicate key set to null
+# hides from the key count), numbers Polars prints differently (fractions,
+# exponents, past Int64, -0, NaN), a header name used as a value (the normalisation
+# would rewrite it) and idempotency keys (case-sensitive in a body, not in headers).
+_SLOW_TEXT: Final = "|".join(
+    (
+        r"[\[\\\u212a]",
+        r'"request"\s*:',
+        r":\s*null\s*[,}]",
+        r'":\s*(?:-?\d+[.eE]|-?\d{19}|-0\s*[,}]|-?(?:NaN|Infinity))',
+        rf':\s*"(?:{_alternation(_HEADERS)})"',
+        r'idempotency-key"',
+        rf'"(?:{_alternation(_CONTAINERS)})"\s*:\s*[^{{\s]',
+    )
+)
+
+
+def _eligible(text: pl.Expr) -> pl.Expr:
+    """Cheap checks that a (header-normalised) line decodes in Polars as in Python.
+
+    Duplicate keys (Python keeps the last, Polars the first) are caught after
+    the decode, by comparing the key count with the fields decoded.
+    """
+    opens = text.str.count_matches("{", literal=True)
+    expected = pl.lit(1, pl.UInt32)
+    for name in _CONTAINERS:
+        expected = expected + pl.col(f"_has_{name}").cast(pl.UInt32)
+    return (
+        text.str.starts_with("{")
+        & text.str.ends_with("}")
+        # Only the top object, headers, body and payload are objects, and flat.
+        & (opens == expected)
+        & (text.str.count_matches("}", literal=True) == opens)
+        & ~text.str.contains(_SLOW_TEXT)
+    )
+
+
+def _decode(lines: pl.Series, schema: dict[str, pl.DataType]) -> list[tuple[int, pl.DataFrame]]:
+    """Decode lines (positions 0..n-1) in chunks; return (start, frame) of those that decoded."""
+    out: list[tuple[int, pl.DataFrame]] = []
+    pending = [
+        (start, min(_DECODE_CHUNK, lines.len() - start))
+        for start in range(0, lines.len(), _DECODE_CHUNK)
+    ]
+    while pending:
+        start, size = pending.pop()
+        buffer = lines.slice(start, size).str.join("\n").item().encode()
+        try:
+            out.append((start, pl.read_ndjson(buffer, schema=schema)))
+        except pl.exceptions.PolarsError:
+            if size > _BISECT_FLOOR:
+                half = size // 2
+                pending += [(start, half), (start + half, size - half)]
+    return out
+
+
+def read_fast(body: bytes, keys: dict[str, tuple[str, ...]]) -> FastRead:
+    """Decode the NDJSON lines of body that the vectorised path can read exactly.
+
+    Args:
+        body: UTF-8 bytes without a BOM (``to_utf8``).
+        keys: the payload key lists.
+
+    Returns:
+        The raw rows of the decoded lines and the locations of the rest.
+    """
+    lines = _frame(body).with_row_index("_i")
+    lines = lines.with_columns(
+        line=(pl.col("_i") + 1).cast(pl.UInt32),
+        _start=(pl.col("length").cast(pl.Int64) + 1).cum_sum() - pl.col("length") - 1,
+        text=pl.col("text").str.strip_suffix("\r"),
+    )
+    blank = (pl.col("length") == 0) | (
+        pl.col("text").str.strip_chars(_BLANK).str.len_bytes() == 0
+    ).fill_null(False)
+    lines = lines.filter(~blank).with_columns(record=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32))
+    normal = pl.col("text").str.replace_many(
+        [f'"{h}"' for h in _HEADERS], [f'"{h}"' for h in _HEADERS], ascii_case_insensitive=True
+    )
+    text = pl.col("text")
+    lines = (
+        lines.with_columns(text=normal)
+        .with_columns(
+            **{f"_has_{c}": text.str.contains(rf'"{c}"\s*:\s*\{{') for c in _CONTAINERS},
+            **{f"_named_{h}": text.str.contains(f'"{h}"', literal=True) for h in _PRESENCE},
+            _keys=text.str.count_matches(_relevant(keys)),
+        )
+        .with_columns(_fast=text.is_not_null() & _eligible(text).fill_null(False))
+    )
+    candidates = lines.filter("_fast").drop("_fast")
+    schema = _schema(keys)
+    if b'"payload"' not in body:
+        # NOTE: every key the decode reads widens it; a file that never names a
+        # payload object does not pay for a second body struct.
+        del schema["payload"]
+    parts = [
+        pl.concat([candidates.slice(start, frame.height).drop("text"), frame], how="horizontal")
+        for start, frame in _decode(candidates.get_column("text"), schema)
+    ]
+    if parts:
+        frame = pl.concat(parts)
+    else:
+        frame = pl.DataFrame(schema={**candidates.drop("text").schema, **schema})
+    # The objects Polars decoded are the ones the text checks counted, and no
+    # presence-only header hides behind a null value.
+    ok = pl.lit(True)
+    for c in _CONTAINERS:
+        decoded = pl.col(c).is_not_null() if c in schema else pl.lit(False)
+        ok = ok & (decoded == pl.col(f"_has_{c}"))
+    for h in _PRESENCE:
+        ok = ok & (pl.col(f"_named_{h}").not_() | pl.col("headers").struct.field(h).is_not_null())
+    # Every key occurrence was decoded into its own field: no duplicates, none elsewhere.
+    ok = ok & (pl.col("_keys") == _decoded_count(schema))
+    frame = frame.filter(ok)
+    raw = frame.select(_raw_columns(keys, schema))
+    slow = (
+        lines.select("line", "record", "_start", "length")
+        .join(frame.select("record"), on="record", how="anti")
+        .sort("record")
+        .rows()
+    )
+    return FastRead(raw, slow, lines.height)
+
+
+def _decoded_count(schema: dict[str, pl.DataType]) -> pl.Expr:
+    counts = []
+    for name, dtype in schema.items():
+        counts.append(pl.col(name).is_not_null().cast(pl.UInt32))
+        if isinstance(dtype, pl.Struct):
+            struct = pl.col(name).struct
+            counts += [struct.field(f.name).is_not_null().cast(pl.UInt32) for f in dtype.fields]
+    return pl.sum_horizontal(counts)
+
+
+def _raw_columns(keys: dict[str, tuple[str, ...]], schema: dict[str, pl.DataType]) -> list[pl.Expr]:
+    """The per-line path's ``_fields`` as expressions over the decoded struct columns."""
+    top = pl.col
+    has_body = pl.col("body").is_not_null()
+    payload = pl.col("payload") if "payload" in schema else pl.lit(None, schema["body"])
+    headers = pl.col("headers").struct
+
+    def field(name: str) -> pl.Expr:  # obj.get(name): the body if logged, else the payload
+        return (
+            pl.when(has_body)
+            .then(pl.col("body").struct.field(name))
+            .otherwise(payload.struct.field(name))
+        )
+
+    def find_expr(name: str) -> pl.Expr:
+        return pl.coalesce([*(field(k) for k in keys[name]), pl.lit(None, pl.String)])
+
+    def header_expr(*names: str) -> pl.Expr:
+        return pl.coalesce([pl.when(headers.field(n) != "").then(headers.field(n)) for n in names])
+
+    def as_id(value: pl.Expr) -> pl.Expr:
+        stripped = value.str.strip_chars()
+        return pl.when(stripped != "").then(stripped)
+
+    stripe = (field("object") == "event").fill_null(False) | headers.field(
+        "stripe-signature"
+    ).is_not_null()
+    svix = headers.field("svix-id").is_not_null() | headers.field("webhook-id").is_not_null()
+    topic = header_expr("x-shopify-topic", "x-github-event")
+    event = header_expr("x-shopify-event-id", "x-github-delivery", "svix-id", "webhook-id")
+    delivery = header_expr("x-shopify-webhook-id")
+    sent = header_expr("x-shopify-triggered-at", "svix-timestamp", "webhook-timestamp")
+    event = pl.when(stripe).then(pl.coalesce(event, field("id"))).otherwise(event)
+    sent = pl.when(stripe).then(pl.coalesce(sent, field("created"))).otherwise(sent)
+    topic = pl.when(stripe | svix).then(pl.coalesce(topic, field("type"))).otherwise(topic)
+    hint = top("attempt_number")
+    hookdeck = pl.coalesce(
+        header_expr("x-hookdeck-eventid"), pl.when(hint.is_not_null()).then(top("event_id"))
+    )
+    event = pl.coalesce(event, hookdeck, find_expr("event_id"))
+    hint = pl.coalesce(hint, header_expr("x-hookdeck-attempt-count"))
+    idempotency = pl.coalesce(
+        delivery, header_expr("idempotency-key", "x-idempotency-key"), find_expr("idempotency_key")
+    )
+    return [
+        pl.col("line"),
+        pl.col("record"),
+        pl.col("_start").alias("_offset"),
+        pl.col("_start"),
+        pl.coalesce([top(k) for k in RECEIVE_KEYS]).alias("_received_raw"),
+        pl.coalesce(find_expr("occurred_at"), sent).alias("_occurred_raw"),
+        top("processed_at").alias("_processed_raw"),
+        pl.coalesce(top("status"), top("response_status")).alias("_status_raw"),
+        as_id(topic).alias("_topic"),
+        as_id(top("endpoint")).alias("_endpoint"),
+        as_id(event).alias("event_id"),
+        as_id(delivery).alias("_delivery_id"),
+        as_id(idempotency).alias("idempotency_key"),
+        as_id(find_expr("sku")).alias("sku"),
+        as_id(find_expr("location")).alias("location"),
+        find_expr("quantity").alias("_quantity_raw"),
+        hint.alias("_hint_raw"),
+        pl.lit(False).alias("_body_not_json"),
+    ]
 
 
 PARSER: Final = WebhookRequestLog()
