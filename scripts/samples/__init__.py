@@ -1,0 +1,1 @@
+"""Modules of scripts/gen_sample_logs.py: the week's simulation, renderers and checks."""
