@@ -2,9 +2,10 @@
 
 Runs after every detector: a DRF001 finding gets the findings that touch its
 entity (the same entity on any flow, or a flow-level finding on a flow that
-wrote the entity and whose window covers the entity's last write on it), with
-the part of the delta each explains where it can be computed (a stale write
-still standing: its quantity_effect). What they do not explain is shown as
+wrote the entity and that was still going on at, or came after, the entity's
+last write on it), with the part of the delta each explains where it can be
+computed (a stale write still standing: its quantity_effect; a safety-stock
+offset at the posting layer: minus the offset). What they do not explain is shown as
 unexplained. The share of active entities that drift decides the verdict:
 above ``debt_share`` structural integration debt, else isolated problems.
 """
@@ -23,7 +24,6 @@ from forensics.findings import Finding
 TOP_DRIFTING: Final = 10
 DEBT: Final = "structural integration debt"
 ISOLATED: Final = "isolated problems"
-CONSISTENT: Final = "no drift"
 NOT_EVALUATED: Final = "not evaluated"
 
 
@@ -53,8 +53,6 @@ def attribute(
     if not evaluable:
         # Without a value from the source of truth nothing can be said to drift.
         verdict = NOT_EVALUATED
-    elif not drifting:
-        verdict = CONSISTENT
     elif share > ctx.thresholds.debt_share:
         verdict = DEBT
     else:
@@ -87,13 +85,35 @@ def _last_writes(events: pl.DataFrame, values: pl.DataFrame) -> dict[tuple[str, 
     return {(e, f): at for e, f, at in table.iter_rows()}
 
 
+def _flow_level(cause: Finding) -> bool:
+    # Mapping findings name a field pair, not an entity: they touch every entity
+    # their flow writes.
+    return cause.entity is None or cause.code.startswith("MAP")
+
+
 def _touches(cause: Finding, entity: str, last_writes: dict[tuple[str, str], Any]) -> bool:
-    if cause.entity is not None:
+    if not _flow_level(cause):
         return cause.entity == entity
     at = last_writes.get((entity, cause.flow))
-    if at is None or cause.start is None:
+    if at is None:
         return False
-    return cause.start <= at <= (cause.end or cause.start)
+    # A flow-level incident matters if it was still going on at, or came after,
+    # the entity's last write on the flow: a gap after it lost the next update.
+    return cause.end is None or cause.end >= at
+
+
+def _explains(cause: Finding) -> float | None:
+    """The part of a drift a cause accounts for, where it can be computed."""
+    effect = cause.metrics.get("quantity_effect")
+    if not _flow_level(cause):
+        # A stale write still standing at the end of the log.
+        if cause.metrics.get("repaired") is not True and isinstance(effect, int | float):
+            return effect
+        return None
+    offset = cause.metrics.get("offset")
+    if cause.code == "MAP003" and isinstance(offset, int | float):
+        return -offset
+    return None
 
 
 def _with_causes(
@@ -101,14 +121,8 @@ def _with_causes(
 ) -> Finding:
     entity = drift.entity or ""
     causes = [c for c in others if _touches(c, entity, last_writes)]
-    standing = [
-        c.metrics.get("quantity_effect")
-        for c in causes
-        if c.entity is not None
-        and c.metrics.get("repaired") is not True
-        and isinstance(c.metrics.get("quantity_effect"), int | float)
-    ]
-    explained = sum(standing) if standing else None
+    parts = [part for c in causes if (part := _explains(c)) is not None]
+    explained = sum(parts) if parts else None
     delta = drift.metrics.get("quantity_effect")
     unexplained = None
     if isinstance(delta, int | float):

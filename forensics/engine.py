@@ -109,6 +109,12 @@ def _metrics(text: str | None) -> dict[str, Any]:
 
 
 def _tidy(value: Any) -> Any:
+    # NOTE: findings.json metrics are scalars (its schema says so): a list or
+    # object a detector emits is flattened to text rather than breaking readers.
+    if isinstance(value, list):
+        return ", ".join(str(_tidy(v)) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
     if isinstance(value, float):
         if not math.isfinite(value):
             return None

@@ -66,7 +66,8 @@ def human_duration(secs: pl.Expr) -> pl.Expr:
 def runs(events: pl.LazyFrame) -> pl.LazyFrame:
     """Collapse events to runs, one row per (flow, run_id), in run order per flow.
 
-    Columns: flow, run_id, at (earliest best time), end (latest best time),
+    Columns: flow, run_id, at (when the run started: its earliest receive time,
+    else best time), end (when it finished: its latest best time),
     records, first_row / last_row (in time order), seq (0-based order in the
     flow), interval (start to start from the previous run), silence_start (the
     latest end of any earlier run of the flow) and bound_row (the row that
@@ -74,12 +75,16 @@ def runs(events: pl.LazyFrame) -> pl.LazyFrame:
     and left out; a run with none at all disappears.
     """
     order = [pl.col("_t"), pl.col("row")]
+    # NOTE: a run starts when the middleware accepted it (a Boomi execution's
+    # executionTime, a Make run's timestamp) and ends when it finished writing,
+    # so its duration is the real run time, not the spread of its write times.
+    started = pl.coalesce("received_at", "_t")
     collapsed = (
         events.with_columns(_t=best_time())
         .filter(pl.col("_t").is_not_null())
         .group_by("flow", "run_id")
         .agg(
-            at=pl.col("_t").min(),
+            at=started.min(),
             end=pl.col("_t").max(),
             records=pl.len().cast(pl.UInt32),
             first_row=pl.col("row").sort_by(order).first(),
@@ -236,20 +241,23 @@ def expected_runs(silences: pl.LazyFrame, flow_runs: pl.LazyFrame, key: list[str
 def applied_lags(events: pl.LazyFrame) -> pl.LazyFrame:
     """Applied writes with a measurable lag, plus ``_apply_at`` and lags in seconds.
 
-    Keeps rows with status ok or warning and both occurred_at and processed_at;
-    adds ``lag`` (processed - occurred), ``ingest_lag`` (received - occurred)
-    and ``queue_lag`` (processed - received), the last two null without
-    received_at.
+    Keeps rows with status ok or warning, an occurred_at and an apply time;
+    adds ``lag`` (apply time - occurred), ``ingest_lag`` (received - occurred)
+    and ``queue_lag`` (processed - received), the last two null when either
+    side is missing.
     """
+    # NOTE: some logs only show when the middleware received a record (a Make
+    # webhook log has no write time): the lag to receipt is then the measurable
+    # part of the end-to-end lag, and a backlog upstream still shows.
     return (
         events.with_columns(_apply_at=apply_at())
         .filter(
             applied(),
             pl.col("occurred_at").is_not_null(),
-            pl.col("processed_at").is_not_null(),
+            pl.col("_apply_at").is_not_null(),
         )
         .with_columns(
-            lag=seconds(pl.col("processed_at") - pl.col("occurred_at")),
+            lag=seconds(pl.col("_apply_at") - pl.col("occurred_at")),
             ingest_lag=seconds(pl.col("received_at") - pl.col("occurred_at")),
             queue_lag=seconds(pl.col("processed_at") - pl.col("received_at")),
         )

@@ -1,8 +1,9 @@
 """Queue delays: records that reached the destination long after they happened (DLY001).
 
-Lag is processed_at - occurred_at, split into ingest lag (received_at -
-occurred_at) and queue lag (processed_at - received_at) when received_at is
-known. Per flow, records are put in apply order (processed_at; ties by file
+Lag is processed_at - occurred_at (received_at - occurred_at when the log
+shows no write time, as a Make webhook log does), split into ingest lag
+(received_at - occurred_at) and queue lag (processed_at - received_at) when
+both are known. Per flow, records are put in apply order (processed_at; ties by file
 order) and consecutive records with a lag strictly over ``delay_warn`` form
 one episode; a record at or under it ends the episode. An episode with any
 record strictly over ``delay_critical`` is critical: lags that long rarely
@@ -11,10 +12,11 @@ retry or replay carried data that was stale by the time it landed. Other
 episodes are medium. Metrics give the episode's max and median lag, the
 ingest / queue split (medians), the flow's p95 lag and a diagnosis.
 
-Null policy: only applied writes (status ok or warning) with both occurred_at
-and processed_at are evaluated; rows without them have no measurable lag, are
-skipped, and do not split an episode. Failed, filtered or pending attempts did
-not change the destination and are not lag. A negative lag (clock skew between
+Null policy: only applied writes (status ok or warning) with an occurred_at
+and an apply time (processed_at, else received_at) are evaluated; rows
+without them have no measurable lag, are skipped, and do not split an episode.
+Failed, filtered or pending attempts did not change the destination and are
+not lag. A negative lag (clock skew between
 systems) is kept in the statistics and never flagged.
 """
 

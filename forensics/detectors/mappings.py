@@ -426,8 +426,12 @@ def _pair_stats(regimes: pl.LazyFrame, min_samples: int, min_fit: float) -> pl.L
     )
 
 
-def _judged(pairs: pl.LazyFrame, declared: pl.LazyFrame) -> pl.LazyFrame:
-    """The pair judged for each destination: the declared source, else the best explainer.
+def _judged(pairs: pl.LazyFrame, declared: pl.LazyFrame, rows: pl.LazyFrame) -> pl.LazyFrame:
+    """The pairs judged for each destination: the declared source, else the best explainer.
+
+    ``rows`` lists the records (``row``) of every pair. Explainers of one
+    destination compete only on records they share; on disjoint records each
+    keeps its own relationship.
 
     The judged pairs carry their declaration (``declared_in``, ...) when there is one.
     """
@@ -446,21 +450,33 @@ def _judged(pairs: pl.LazyFrame, declared: pl.LazyFrame) -> pl.LazyFrame:
         .join(is_declared, on=["flow", "_dst_leaf", "_src_leaf"], how="left")
         .filter(pl.col("_has_decl").is_null() | pl.col("_is_decl").fill_null(False))
     )
-    best = candidates.group_by("flow", "dst_field").agg(
-        src_field=pl.col("src_field")
-        .sort_by(
-            [
-                pl.col("_share_total"),
-                pl.col("_src_leaf") == pl.col("_dst_leaf"),
-                (pl.col("_src_meaning") == pl.col("_dst_meaning")).fill_null(False),
-                pl.col("src_field"),
-            ],
-            descending=[True, True, True, False],
-        )
-        .first()
+    # Rank the explainers of each destination: best fit, then the same field
+    # name, then the same meaning, then the name (so the choice is stable).
+    rank = pl.int_range(pl.len()).over(
+        "flow",
+        "dst_field",
+        order_by=[
+            -pl.col("_share_total"),
+            pl.col("_src_leaf") != pl.col("_dst_leaf"),
+            ~(pl.col("_src_meaning") == pl.col("_dst_meaning")).fill_null(False),
+            pl.col("src_field"),
+        ],
     )
-    return candidates.join(best, on=PAIR, how="semi").join(
-        declared, on=["flow", "_src_leaf", "_dst_leaf"], how="left"
+    ranked = candidates.with_columns(_rank=rank)
+    # NOTE: explainers compete only where they explain the same records: a Zap
+    # whose runs carry either qty (eaches) or qty_cases writes one quantity from
+    # two sources, and both relationships are real.
+    cited = rows.join(ranked.select(*PAIR, "_rank"), on=PAIR, how="inner")
+    beaten = (
+        cited.join(cited, on=["flow", "dst_field", "row"], suffix="_other")
+        .filter(pl.col("_rank_other") < pl.col("_rank"))
+        .select(PAIR)
+        .unique()
+    )
+    return (
+        ranked.join(beaten, on=PAIR, how="anti")
+        .drop("_rank")
+        .join(declared, on=["flow", "_src_leaf", "_dst_leaf"], how="left")
     )
 
 
@@ -663,8 +679,10 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     declared = _declared(declared_mappings(ctx.facts))
     # NOTE: cache() the frames read by several branches; without it the nested
     # plan is re-expanded per branch and planning time grows exponentially.
-    regimes = _regime_stats(_fit(_samples(events, ctx.mappings))).cache()
-    judged = _judged(_pair_stats(regimes, min_samples, min_fit), declared).cache()
+    samples = _samples(events, ctx.mappings).cache()
+    regimes = _regime_stats(_fit(samples)).cache()
+    rows = samples.select(*PAIR, "row")
+    judged = _judged(_pair_stats(regimes, min_samples, min_fit), declared, rows).cache()
     return pl.concat([_map001(judged, declared), *_relationship_codes(regimes, judged, min_fit)])
 
 

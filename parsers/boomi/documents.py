@@ -7,8 +7,11 @@ prefix). A record's line is the line of its opening brace or start tag.
 
 Row contract: one row per document:
 
-* run_id = ``executionId`` + ``#`` + ``incrementalDocumentIndex`` (else the
-  record ``id``; else ``record<n>`` with note ``no_document_index``);
+* run_id = ``executionId``: the documents of one execution are one run, so
+  gap and schedule detection see the process's real cadence; each document is
+  told apart by ``_document_key`` = ``executionId#incrementalDocumentIndex``
+  (else the record ``id``; else ``record<n>`` with note ``no_document_index``),
+  which is also what page duplicates are deduplicated on;
 * processed_at = ``dateProcessed``; received_at = the execution's
   ``executionTime`` from its ``boomi.execution`` fact, else ``dateProcessed``;
 * status SUCCESS -> ok, ERROR -> error, anything else -> warning with note
@@ -82,7 +85,11 @@ _RAW_SCHEMA: Final = {
     "_date_raw": pl.String,
     "_status_raw": pl.String,
 }
-HELPER_COLUMNS: Final = {"_execution_id": pl.String, "_note": pl.String}
+HELPER_COLUMNS: Final = {
+    "_execution_id": pl.String,
+    "_document_key": pl.String,
+    "_note": pl.String,
+}
 
 
 def _tracked_pairs(value: object) -> list[tuple[str, str | None]]:
@@ -210,13 +217,15 @@ class Documents:
             facts: every fact of the export; ``boomi.execution`` is used.
 
         Returns:
-            The first row of each document run_id with flow, received_at,
+            The first row of each document (``_document_key``) with flow, received_at,
             attempt and event_id from the execution record when there is one,
             and ``_note`` = ``no_execution_record`` when there is none.
         """
         if "_execution_id" not in events.columns:
-            events = events.with_columns(_execution_id=pl.col("run_id").str.replace(r"#[^#]*$", ""))
-        events = events.unique("run_id", keep="first", maintain_order=True)
+            events = events.with_columns(_execution_id=pl.col("run_id"))
+        if "_document_key" not in events.columns:
+            events = events.with_columns(_document_key=pl.format("{}#{}", "run_id", "record"))
+        events = events.unique("_document_key", keep="first", maintain_order=True)
         executions = execution_frame(facts)
         chain = chains(executions.select("executionId", "originalExecutionId", "executionType"))
         started = parse_timestamps_with_issues(executions.get_column("executionTime"), "UTC")
@@ -270,7 +279,8 @@ def _to_events(
     kept = kept.with_columns(
         occurred_at=occurred.get_column("value"),
         _occurred_issue=occurred.get_column("issue"),
-        run_id=pl.format(
+        run_id=pl.col("_execution_id"),
+        _document_key=pl.format(
             "{}#{}",
             pl.col("_execution_id"),
             pl.coalesce(index, pl.format("record{}", pl.col("record"))),

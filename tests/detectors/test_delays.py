@@ -118,8 +118,13 @@ def test_dly001_records_without_occurred_at_are_skipped_and_keep_the_episode_who
     assert episode["evidence_rows"] == [0, 2]
 
 
-def test_dly001_records_without_processed_at_are_not_evaluated() -> None:
-    assert detect(dict(occurred_at="09:00", received_at="10:00", processed_at=None)) == []
+def test_dly001_receipt_is_the_apply_time_when_the_log_shows_no_write_time() -> None:
+    (episode,) = detect(dict(occurred_at="09:00", received_at="10:00", processed_at=None))
+    assert episode["metrics"]["max_lag_seconds"] == 3600
+
+
+def test_dly001_records_with_no_time_after_the_source_event_are_not_evaluated() -> None:
+    assert detect(dict(occurred_at="09:00", received_at=None, processed_at=None)) == []
 
 
 def test_dly001_failed_or_filtered_attempts_are_not_lag() -> None:

@@ -264,10 +264,10 @@ def test_gap002_silence_across_all_flows_is_reported_once_instead_of_per_flow() 
     assert gap["entity"] is None
     assert gap["severity"] is None  # the code's default (medium)
     assert at(10.8) <= gap["start"] <= at(11) and at(13) <= gap["end"] <= at(13.3)
-    assert gap["metrics"]["flows"] == ["ERP batch", "Shop webhooks"]
+    assert gap["metrics"]["flows"] == "ERP batch, Shop webhooks"
     assert gap["metrics"]["flows_silent"] == 2
     assert gap["metrics"]["flows_spanning"] == 2
-    assert gap["metrics"]["sources"] == ["webhook"]
+    assert gap["metrics"]["sources"] == "webhook"
     assert gap["evidence_total"] == 4
     # Per flow, the last run before and the first run after: ERP batch, then webhooks.
     before, after = gap["evidence_rows"][:2]

@@ -211,6 +211,17 @@ def test_map002_pack_size_ratio_is_reported_as_a_fraction() -> None:
     assert (finding["start"], finding["end"]) == (at(0), at(29))
 
 
+def test_map002_source_on_its_own_records_is_judged_apart_from_another_source() -> None:
+    # Runs 0-29 carry qty_cases (x12), runs 30-59 carry qty (copied 1:1): one
+    # destination, two sources on disjoint records, both relationships real.
+    cases = [(i, "F", "qty_cases", s, "quantity", s * 12) for i, s in enumerate(SOURCE[:30])]
+    eaches = [(30 + i, "F", "qty", s, "quantity", s) for i, s in enumerate(SOURCE[30:60])]
+    found = detect(cases + eaches)
+    (ratio,) = of(found, "MAP002")
+    assert ratio["entity"] == "qty_cases -> quantity"
+    assert ratio["metrics"]["k"] == "12"
+
+
 def test_map002_floored_and_integer_ratios_are_recognised() -> None:
     floored = evidence("qty", "cases", [(s, float(s // 24)) for s in SOURCE[:30]])
     eaches = evidence("cases", "eaches", [(s, s * 12) for s in SOURCE[:30]])

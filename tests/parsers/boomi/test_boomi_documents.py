@@ -105,7 +105,8 @@ def test_document_with_tracked_fields_becomes_a_record_level_row() -> None:
     row = read(page(doc(1, 1, tracked))).events.row(0, named=True)
     assert row["source"] == "boomi"
     assert row["format"] == "boomi.documents"
-    assert row["run_id"] == f"{eid(1)}#1"
+    assert row["run_id"] == eid(1)
+    assert row["_document_key"] == f"{eid(1)}#1"
     assert (row["sku"], row["location"], row["quantity"]) == ("SKU-A", "DC1", 835.0)
     assert row["occurred_at"] == utc(2026, 4, 6, 7, 59)
     assert row["event_id"] == "mv-1"
@@ -123,9 +124,11 @@ def test_document_statuses_map(boomi_status: str, status: str, noted: int) -> No
     assert result.notes["unknown_status"] == noted
 
 
-def test_run_id_falls_back_to_the_record_id_then_the_position() -> None:
+def test_document_key_falls_back_to_the_record_id_then_the_position() -> None:
     result = read(page(doc(1, None, STOCK), doc(1, None, STOCK, id=None)))
-    assert result.events["run_id"].to_list() == [f"{eid(1)}#conn-rec-1-None", f"{eid(1)}#record2"]
+    assert result.events["run_id"].to_list() == [eid(1), eid(1)]
+    keys = result.events["_document_key"].to_list()
+    assert keys == [f"{eid(1)}#conn-rec-1-None", f"{eid(1)}#record2"]
     assert result.notes["no_document_index"] == 1
 
 
@@ -230,9 +233,9 @@ def test_documents_fact_once_per_execution() -> None:
 
 def test_documents_exported_on_two_pages_are_kept_once() -> None:
     out = load({"a.json": page(doc(1, 1, STOCK)), "b.json": page(doc(1, 1, STOCK), doc(1, 2, {}))})
-    assert out.select("file", "run_id").rows() == [
-        ("a.json", f"{eid(1)}#1"),
-        ("b.json", f"{eid(1)}#2"),
+    assert out.select("file", "record", "run_id").rows() == [
+        ("a.json", 1, eid(1)),
+        ("b.json", 2, eid(1)),
     ]
 
 
@@ -284,4 +287,4 @@ def test_malformed_documents_are_rejected_with_their_lines() -> None:
         (lines[1], 2, "missing_field"),
         (lines[2], 3, "unparseable_timestamp"),
     ]
-    assert result.events["run_id"].to_list() == [f"{eid(1)}#4"]
+    assert result.events["_document_key"].to_list() == [f"{eid(1)}#4"]

@@ -224,7 +224,7 @@ def test_loader_reads_an_export_with_every_boomi_format(
     other_log = "execution-99999999-0000-4000-8000-000000000009-2026.04.06"
     # The documented execution has document rows only; its log and run row only add facts.
     assert events == [
-        ("documents.json", f"{EXECUTION}#1", "SKU-A", 835.0, flow),
+        ("documents.json", EXECUTION, "SKU-A", 835.0, flow),
         (f"{other_log}/process_log.txt", other_log, None, None, flow),
         ("executions-1.json", OTHER, None, None, flow),
     ]
