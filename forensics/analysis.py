@@ -20,6 +20,7 @@ from forensics.errors import UnreadableInputError
 from forensics.findings import AnalysisResult, BaselineMarks, sort_findings
 from forensics.loader import Loaded, load
 from forensics.redact import Redactor
+from forensics.series import timeline_series
 from forensics.summary import summarize
 
 
@@ -88,4 +89,5 @@ def analyze(
         redaction={"enabled": redact, "counts": dict(sorted(redactor.counts.items()))},
         generated_at=generated_at,
         baseline=marks,
+        timelines=timeline_series(loaded.events),
     )

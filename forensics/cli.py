@@ -25,6 +25,7 @@ from forensics.config import load_config
 from forensics.document import dumps
 from forensics.errors import ForensicsError, ImplementationError
 from forensics.findings import AnalysisResult, Severity, iso
+from forensics.trace import load_trace, render_trace
 from parsers import PARSERS
 
 FAIL_ON: Final = ("critical", "high", "medium", "low", "never")
@@ -119,7 +120,7 @@ def analyze_command(
             progress=progress,
             baseline=baseline,
         )
-        written = _write_outputs(result, html_out, json_out, md_out)
+        written = _write_outputs(result, html_out, json_out, md_out, root=path)
     except ForensicsError as exc:
         raise _Failure(str(exc), EXIT_USAGE) from None
     except ImplementationError as exc:
@@ -191,6 +192,34 @@ def render_diff(comparison: Comparison, old: Path, new: Path) -> str:
     return "\n".join(lines)
 
 
+@main.command("trace")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("sku")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Configuration file (default: forensics.toml in the analysed folder).",
+)
+@click.option("--tz", default="UTC", show_default=True, help="Zone of naive timestamps.")
+def trace_command(path: Path, sku: str, config_path: Path | None, tz: str) -> None:
+    """Print the end-to-end timeline of one SKU (or SKU@LOCATION) across flows.
+
+    \b
+    Example:
+      forensics trace ./exported-logs SKU-1009@STORE-BK
+    """
+    try:
+        trace = load_trace(path, load_config(path, config_path, tz=tz), sku)
+    except ForensicsError as exc:
+        raise _Failure(str(exc), EXIT_USAGE) from None
+    except ImplementationError as exc:
+        raise _Failure(f"internal error, please report it: {exc}", EXIT_INTERNAL) from None
+    if not trace.steps:
+        raise _Failure(trace.missing_message(), EXIT_USAGE)
+    click.echo(render_trace(trace))
+
+
 @main.command("formats")
 def formats_command() -> None:
     """List the export formats recognised, and how each is recognised."""
@@ -220,11 +249,21 @@ def _generated_at() -> datetime:
 
 
 def _write_outputs(
-    result: AnalysisResult, html_out: Path | None, json_out: Path | None, md_out: Path | None
+    result: AnalysisResult,
+    html_out: Path | None,
+    json_out: Path | None,
+    md_out: Path | None,
+    *,
+    root: Path,
 ) -> list[tuple[str, Path]]:
     # NOTE: reports is imported here, not at module level, so `forensics formats`
     # and `--help` stay fast and the engine never depends on templates.
     from reports import render_html, render_markdown
+    from reports.evidence import attach_excerpts
+
+    # Excerpts of cited lines (re-read, redacted, clipped) are for the reports
+    # only; findings.json cites file:line and stays independent of --html/--md.
+    report = attach_excerpts(result, root) if html_out or md_out else result
 
     outputs: list[tuple[str, Path, Callable[[AnalysisResult], str]]] = []
     if html_out:
@@ -235,7 +274,7 @@ def _write_outputs(
         outputs.append(("Ticket summary", md_out, render_markdown))
     written = []
     for label, target, render in outputs:
-        text = render(result)
+        text = render(result if render is dumps else report)
         try:
             target.write_text(text, encoding="utf-8", newline="\n")
         except OSError as exc:

@@ -185,6 +185,11 @@ class AnalysisResult:
     redaction: dict[str, Any] = field(default_factory=lambda: {"enabled": True, "counts": {}})
     generated_at: datetime | None = None
     baseline: BaselineMarks | None = None
+    # Report-only extras, never in findings.json. excerpts: (file, line) -> the
+    # cited record's redacted, clipped text (reports.evidence.attach_excerpts).
+    # timelines: per-flow run and lag series (forensics.series.timeline_series).
+    excerpts: dict[tuple[str, int], str] = field(default_factory=dict)
+    timelines: dict[str, Any] = field(default_factory=dict)
 
     def worst(self) -> Severity | None:
         """The highest severity among the findings, if any."""

@@ -52,6 +52,30 @@ _KEY_ALTERNATION = "|".join(re.escape(k) for k in sorted(SENSITIVE_KEYS, key=len
 _JSON_PAIR = re.compile(
     rf'("(?i:{_KEY_ALTERNATION})"\s{{0,8}}:\s{{0,8}})"(?:[^"\\]|\\.){{0,8192}}"',
 )
+# Headers whose whole value is secret even when it has spaces, commas or
+# semicolons ("Bearer abc", "a=1; b=2", "t=1,v1=hex"): the rest of the line, up
+# to a quote or an escaped line break, goes. Only the "Name: value" form.
+WHOLE_VALUE_HEADERS: Final = (
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "stripe-signature",
+    "svix-signature",
+    "webhook-signature",
+    "x-hub-signature",
+    "x-hub-signature-256",
+    "x-shopify-hmac-sha256",
+    "x-hookdeck-signature",
+    "x-zapier-signature",
+    "signature",
+)
+_WHOLE_ALTERNATION = "|".join(
+    re.escape(k) for k in sorted(WHOLE_VALUE_HEADERS, key=len, reverse=True)
+)
+_HEADER_WHOLE = re.compile(
+    rf"(?i)(?<![\w-])((?:{_WHOLE_ALTERNATION})\s{{0,4}}:\s{{0,4}})[^\s\"'\\][^\r\n\"'\\]{{0,4095}}"
+)
 # Key: value in header dumps or key=value in query strings and form bodies.
 _HEADER_LINE = re.compile(
     rf"(?i)\b((?:{_KEY_ALTERNATION})\s{{0,4}}[:=]\s{{0,4}})[^\s,;&\"']{{1,4096}}"
@@ -68,6 +92,17 @@ _PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     (
         "jwt",
         re.compile(r"\beyJ[0-9A-Za-z_-]{5,4096}\.eyJ[0-9A-Za-z_-]{5,8192}\.[0-9A-Za-z_-]{0,4096}"),
+    ),
+    # Capability URLs: the URL itself is the secret (RELIABILITY 5.1).
+    (
+        "webhook_url",
+        re.compile(
+            r"(?i)\bhttps?://(?:hooks\.slack\.com/(?:services|workflows|triggers)"
+            r"|[\w.-]{1,128}\.webhook\.office\.com/webhookb2"
+            r"|hooks\.zapier\.com/hooks/catch"
+            r"|hook\.(?:[a-z]{2}\d\.)?(?:make|integromat)\.com)"
+            r"/[^\s\"'<>]{1,512}"
+        ),
     ),
     ("url_userinfo", re.compile(r"(?i)(?<=://)[^/\s:@\"']{1,256}:[^/\s@\"']{1,256}@")),
     (
@@ -95,6 +130,7 @@ class Redactor:
             return value
         value = value[:MAX_SCAN_CHARS]
         value = _JSON_PAIR.sub(self._keyed_json, value)
+        value = _HEADER_WHOLE.sub(self._keyed_header, value)
         value = _HEADER_LINE.sub(self._keyed_header, value)
         for rule, pattern in _PATTERNS:
             value, n = pattern.subn(f"[REDACTED:{rule}]", value)
@@ -107,7 +143,9 @@ class Redactor:
         return f'{match.group(1)}"[REDACTED:sensitive_key]"'
 
     def _keyed_header(self, match: re.Match[str]) -> str:
-        if match.group(0).endswith("[REDACTED:sensitive_key]"):
+        # NOTE: a value this redactor already replaced is left alone (and not
+        # counted twice) when text passes through a second time.
+        if match.group(0)[len(match.group(1)) :].startswith("[REDACTED:"):
             return match.group(0)
         self.counts["sensitive_key"] += 1
         return f"{match.group(1)}[REDACTED:sensitive_key]"

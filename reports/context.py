@@ -25,6 +25,7 @@ from reports._appendix import (
     build_data_quality,
     rejected_lines,
 )
+from reports._charts import FlowChart, build_charts
 from reports._text import (
     Stat,
     fmt_duration,
@@ -42,6 +43,7 @@ __all__ = [
     "EvidenceRow",
     "FileRow",
     "FindingView",
+    "FlowChart",
     "FlowRow",
     "Header",
     "RejectionExample",
@@ -57,6 +59,8 @@ __all__ = [
 TITLE: Final = "Inventory drift incident report"
 TOP_FIXES: Final = 5
 ERROR_LIMIT: Final = 2000
+# Excerpts arrive clipped (reports.evidence); this only bounds a hand-built result.
+EXCERPT_LIMIT: Final = 300
 PROSE_LIMIT: Final = 2000
 EFFECT_METRIC: Final = "quantity_effect"
 # Worst first, the order of the report's sections and badges.
@@ -95,14 +99,19 @@ class Verdict:
     counts: tuple[SeverityCount, ...]
     stats: tuple[Stat, ...]
     incomplete: str | None
+    # "Structural integration debt", "Isolated problems", ... from the drift
+    # block, and the share of entities and SKUs it rests on.
+    headline: str | None = None
+    scope: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class EvidenceRow:
-    """One cited record: ``file:line`` and its record position."""
+    """One cited record: ``file:line``, its record position and, when re-read, its text."""
 
     location: str
     record: str
+    excerpt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +134,8 @@ class FindingView:
     evidence: tuple[EvidenceRow, ...]
     evidence_note: str | None
     baseline: str | None = None
+    # Why it ranks where it does in "What to fix first": effect, records, duration.
+    impact: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +219,7 @@ class ReportContext:
     drift: DriftView
     data_quality: DataQuality
     baseline: BaselineView | None = None
+    charts: tuple[FlowChart, ...] = ()
 
 
 def build_context(result: AnalysisResult) -> ReportContext:
@@ -225,9 +237,10 @@ def build_context(result: AnalysisResult) -> ReportContext:
     scrub = Redactor(enabled=bool(result.redaction.get("enabled", True))).text
     marks = result.baseline
     statuses = marks.statuses if marks is not None else {}
+    excerpts = {k: visible(scrub(v), limit=EXCERPT_LIMIT) for k, v in result.excerpts.items()}
+    ordered = sort_findings(list(result.findings))
     findings = tuple(
-        _finding(f, statuses.get(f.id) if marks is not None else None)
-        for f in sort_findings(list(result.findings))
+        _finding(f, statuses.get(f.id) if marks is not None else None, excerpts) for f in ordered
     )
     groups = tuple(
         SeverityGroup(
@@ -239,7 +252,8 @@ def build_context(result: AnalysisResult) -> ReportContext:
         if (members := tuple(f for f in findings if f.severity == severity.label))
     )
     errors = tuple(visible(scrub(e), limit=ERROR_LIMIT, multiline=True) for e in result.errors)
-    top = tuple(f for f in findings if f.severity != Severity.INFO.label)[:TOP_FIXES]
+    ranked = sorted(range(len(ordered)), key=lambda i: _impact_key(ordered[i]))
+    top = tuple(findings[i] for i in ranked if ordered[i].severity != Severity.INFO)[:TOP_FIXES]
     return ReportContext(
         header=_header(result),
         verdict=_verdict(result, findings),
@@ -251,6 +265,7 @@ def build_context(result: AnalysisResult) -> ReportContext:
         drift=_drift(result.summary.get("drift") or {}),
         data_quality=build_data_quality(result, scrub),
         baseline=_baseline(marks) if marks is not None else None,
+        charts=build_charts(result.timelines or {}, ordered, _anchor),
     )
 
 
@@ -342,10 +357,64 @@ def _verdict(result: AnalysisResult, findings: tuple[FindingView, ...]) -> Verdi
     skipped = summary.get("skipped_files", len(result.skipped))
     if skipped:
         stats.append(Stat("skipped files", fmt_int(skipped)))
-    return Verdict(tone, text, counts, tuple(stats), incomplete)
+    headline, scope = _verdict_headline(summary.get("drift") or {}, result.findings, summary)
+    return Verdict(tone, text, counts, tuple(stats), incomplete, headline, scope)
 
 
-def _finding(finding: Finding, baseline: str | None = None) -> FindingView:
+def _verdict_headline(
+    drift: dict[str, Any], findings: tuple[Finding, ...], summary: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    """The drift verdict as a headline, and the share of entities and SKUs behind it."""
+    verdict = str(drift.get("verdict") or "")
+    parts = []
+    if verdict and verdict != "not evaluated":
+        evaluated = int(drift.get("evaluated_entities") or 0)
+        drifting = int(drift.get("drifting_entities") or 0)
+        truth = visible(str(drift.get("source_of_truth") or "wms")).upper()
+        share = float(drift.get("share") or 0.0)
+        debt = drift.get("debt_share")
+        text = (
+            f"{drifting:,} of {evaluated:,} SKU-locations checked against {truth} "
+            f"({share:.0%}) disagree with it at the end of the log"
+        )
+        if isinstance(debt, int | float) and not isinstance(debt, bool):
+            text += f"; above {debt:.0%} counts as structural"
+        parts.append(text)
+    skus = summary.get("skus")
+    named = {f.entity.split("@", 1)[0] for f in findings if f.entity}
+    if isinstance(skus, int) and skus and named:
+        n = min(len(named), skus)
+        parts.append(f"{n:,} of {skus:,} SKUs ({n / skus:.0%}) are named in a finding")
+    headline = visible(verdict).capitalize() if verdict else None
+    scope = "; ".join(parts) + "." if parts else None
+    return headline, scope
+
+
+def _impact_key(finding: Finding) -> tuple[Any, ...]:
+    """Rank by impact: severity, then the size of the quantity effect, then records affected."""
+    effect = finding.metrics.get(EFFECT_METRIC)
+    size = abs(effect) if isinstance(effect, int | float) and not isinstance(effect, bool) else 0
+    return (-int(finding.severity), -size, -finding.evidence_total, finding.sort_key())
+
+
+def _impact(finding: Finding) -> str:
+    parts = []
+    effect = finding.metrics.get(EFFECT_METRIC)
+    if isinstance(effect, int | float) and not isinstance(effect, bool):
+        parts.append(f"effect {_metric(EFFECT_METRIC, effect)}")
+    if finding.evidence_total:
+        n = finding.evidence_total
+        parts.append(f"{n:,} record{plural(n)} cited")
+    if finding.start and finding.end and finding.end > finding.start:
+        parts.append(f"over {fmt_duration(finding.end - finding.start)}")
+    return ", ".join(parts)
+
+
+def _finding(
+    finding: Finding,
+    baseline: str | None = None,
+    excerpts: dict[tuple[str, int], str] | None = None,
+) -> FindingView:
     metrics = finding.metrics or {}
     # The effect is shown on its own as the headline; the rest by name.
     shown = tuple(
@@ -372,11 +441,16 @@ def _finding(finding: Finding, baseline: str | None = None) -> FindingView:
         explanation=visible(finding.explanation, limit=PROSE_LIMIT, multiline=True),
         recommendation=visible(finding.recommendation, limit=PROSE_LIMIT, multiline=True),
         evidence=tuple(
-            EvidenceRow(f"{visible(e.file)}:{e.line}", f"record {e.record:,}")
+            EvidenceRow(
+                f"{visible(e.file)}:{e.line}",
+                f"record {e.record:,}",
+                (excerpts or {}).get((e.file, e.line)),
+            )
             for e in finding.evidence
         ),
         evidence_note=note,
         baseline=baseline,
+        impact=_impact(finding) or None,
     )
 
 

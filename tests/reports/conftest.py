@@ -102,3 +102,33 @@ def make_finding() -> Callable[..., Finding]:
 def make_result() -> Callable[..., AnalysisResult]:
     """Return an AnalysisResult builder: one high finding, one file, one rejection."""
     return _result
+
+
+@pytest.fixture(scope="session")
+def sample_result() -> AnalysisResult:
+    """The analysis of sample_logs/ with everything the report shows (timelines, excerpts).
+
+    Until forensics.analysis fills ``timelines`` itself and the CLI attaches
+    excerpts, this fixture does both, the way the integration will.
+    """
+    import dataclasses
+    from pathlib import Path
+
+    from forensics.analysis import analyze
+    from forensics.config import load_config
+    from forensics.loader import load
+    from forensics.redact import Redactor
+    from forensics.series import timeline_series
+    from reports.evidence import attach_excerpts
+
+    root = Path(__file__).resolve().parents[2] / "sample_logs"
+    if not root.is_dir():
+        pytest.skip("sample_logs/ is missing")
+    config = load_config(root, None, tz="UTC")
+    result = analyze(root, config, generated_at=GENERATED_AT)
+    if not result.timelines:
+        events = load(root, config, redactor=Redactor()).events
+        result = dataclasses.replace(result, timelines=timeline_series(events))
+    if not result.excerpts:
+        result = attach_excerpts(result, root)
+    return result

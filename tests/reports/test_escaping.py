@@ -35,6 +35,8 @@ HOSTILE = " ".join(
     )
 )
 FORBIDDEN_TAGS = {"script", "img", "svg", "iframe", "object", "embed", "link", "base", "form"}
+# The report's own charts are inline SVG; data may never open one (see test below).
+CHART_SVGS_PER_FLOW = 2
 
 
 class _Collector(HTMLParser):
@@ -105,6 +107,15 @@ def _hostile(text: str = HOSTILE) -> AnalysisResult:
         findings=(finding,),
         errors=(f"detector x failed: {text}",),
         redaction={"enabled": False, "counts": {}},
+        excerpts={(text, 12): text},
+        timelines={
+            "start": "2026-04-06T00:00:00Z",
+            "end": "2026-04-07T00:00:00Z",
+            "bucket_seconds": 3600,
+            "buckets": 24,
+            "lag_labels": [text] * 7,
+            "flows": {text: {"runs": [1] * 24, "failed": [0] * 24, "lags": [1] * 7, "lagged": 7}},
+        },
     )
 
 
@@ -119,8 +130,20 @@ def markdown_doc() -> str:
 
 
 def test_html_has_no_active_element_from_data(html_doc: str) -> None:
-    tags = {tag for tag, _ in _parse(html_doc).tags}
-    assert not tags & FORBIDDEN_TAGS
+    tags = [(tag, attrs) for tag, attrs in _parse(html_doc).tags]
+    assert not {tag for tag, _ in tags} & (FORBIDDEN_TAGS - {"svg"})
+    # The only <svg> elements are the hostile flow's timeline and histogram.
+    svgs = [dict(attrs) for tag, attrs in tags if tag == "svg"]
+    assert len(svgs) == CHART_SVGS_PER_FLOW
+    assert all(a.get("role") == "img" and "onload" not in a for a in svgs)
+
+
+def test_html_chart_text_and_excerpts_are_escaped(html_doc: str) -> None:
+    # In <title>, <text> and the excerpt <code>: escaped like everywhere else.
+    assert html_doc.count("<title") >= 3
+    assert re.search(r"<title id=\"flow-1-t\">Runs of [^<]*&lt;script&gt;", html_doc)
+    assert re.search(r'<code class="excerpt">[^<]*&lt;script&gt;alert\(1\)', html_doc)
+    assert re.search(r'<text class="h-label"[^>]*>[^<]*&lt;script&gt;', html_doc)
 
 
 def test_html_has_no_event_handler_or_external_attribute(html_doc: str) -> None:
