@@ -57,7 +57,7 @@ def test_unknown_fail_on_is_a_usage_error() -> None:
 
 @pytest.mark.parametrize(
     ("fail_on", "expected"),
-    [("never", 0), ("critical", 0), ("high", 1), ("medium", 1), ("low", 1)],
+    [("never", 0), ("critical", 1), ("high", 1), ("medium", 1), ("low", 1)],
 )
 def test_fail_on_exits_1_only_at_or_above_the_threshold(fail_on: str, expected: int) -> None:
     code, _, _ = run("analyze", str(SAMPLE), "--fail-on", fail_on)

@@ -67,7 +67,7 @@ def test_sample_logs_planted_cases_are_found_with_evidence(tmp_path: Path) -> No
     assert stale["severity"] == "high"
     assert stale["metrics"]["quantity_effect"] == 3
     assert [e["line"] for e in stale["evidence"]] == [336, 335]
-    (source,) = doc["inputs"]
+    (source,) = [i for i in doc["inputs"] if i["format"] == "webhook.request_log"]
     assert (source["records"], source["rejected"]) == (346, 1)
     assert source["rejections"][0]["line"] == 239
 

@@ -96,13 +96,13 @@ def test_schema_rejects_a_finding_without_an_id(original: dict[str, Any]) -> Non
 
 
 def test_ids_do_not_depend_on_paths_or_file_order(tmp_path: Path, original: dict[str, Any]) -> None:
-    moved = tmp_path / "elsewhere" / "z" / "renamed.ndjson"
-    moved.parent.mkdir(parents=True)
-    shutil.copy(WEBHOOK_LOG, moved)
-    (tmp_path / "elsewhere" / "a-first.ndjson").write_text(
-        '{"received_at": "2026-04-05T00:00:00Z", "headers": {}, "body": {}}\n'
+    # The same export under another root, deeper, with a file that sorts first.
+    moved = tmp_path / "elsewhere" / "deeper"
+    shutil.copytree(SAMPLE, moved)
+    (moved / "000-first.ndjson").write_text(
+        '{"received_at": "2026-04-05T00:00:00Z", "endpoint": "/other", "headers": {}, "body": {}}\n'
     )
-    assert ids(analyze_folder(tmp_path / "elsewhere")) == ids(original)
+    assert ids(analyze_folder(moved)) == ids(original)
 
 
 def test_removing_the_stale_write_resolves_exactly_that_finding(
