@@ -442,7 +442,10 @@ def flow_runs(parsed: Parsed, doc_runs_per_document: bool = False) -> dict[str, 
     out: dict[str, list[Run]] = defaultdict(list)
     for (flow, key), rs in groups.items():
         rs.sort(key=lambda x: (x.best, x.n))
-        out[flow].append(Run(flow, key, rs[0].best, rs[-1].best, rs[0], rs[-1]))  # type: ignore[arg-type]
+        # A run starts when the middleware accepted it (its earliest receive
+        # time), as the gap detector reads it, and ends at its last write.
+        start = min(r.received if r.received is not None else r.best for r in rs)  # type: ignore[type-var]
+        out[flow].append(Run(flow, key, start, rs[-1].best, rs[0], rs[-1]))  # type: ignore[arg-type]
     for flow in out:
         out[flow].sort(key=lambda r: (r.at, r.first.n))
     return out

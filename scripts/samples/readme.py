@@ -409,8 +409,9 @@ def write(b: Built, e: Expect, total_bytes: int) -> str:
     )
     late = eps[(zapier.ZAP_TITLE, 2)]
     add(
-        f"| DLY001 | {zapier.ZAP_TITLE} | {z_late_r.ev.ent.key} | {iso_ms(z_late_r.ev.t)} |"
-        f" {iso_ms(z_late_r.end)} | lag {human(late.lags[0])} (> 24 h): the original run"
+        f"| DLY001 | {zapier.ZAP_TITLE} | - | {iso_ms(z_late_r.end)} |"
+        f" {iso_ms(z_late_r.end)} | {z_late_r.ev.ent.key}: lag {human(late.lags[0])} (> 24 h)"
+        " from the movement to the write; the original run"
         f" failed at {short(z_late_o.end)}, the replay (attempt 2) landed"
         f" {short(z_late_r.end)} with the original data ({sq(z_late_r.written)} units)."  # type: ignore[arg-type]
         " No newer event of the entity in between, so it is late, not stale | critical |"
