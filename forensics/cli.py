@@ -299,6 +299,15 @@ def render_summary(result: AnalysisResult, path: Path, written: list[tuple[str, 
         lines.append(
             f"  window {s['start']} -> {s['end']} (naive times read as {result.config['tz']})"
         )
+    drift = s.get("drift") or {}
+    if drift.get("verdict") == "not evaluated":
+        lines.append("  drift: not evaluated (no flow carries the source of truth)")
+    elif drift.get("verdict"):
+        lines.append(
+            f"  Verdict: {drift['verdict']}: {drift['drifting_entities']} of "
+            f"{drift['evaluated_entities']} entities ({drift['share']:.0%}) disagree with "
+            f"{str(drift['source_of_truth']).upper()} at the end of the log"
+        )
     lines.append("")
     counts = s["findings_by_severity"]
     found = [f"{n} {label}" for label, n in counts.items() if n]

@@ -56,3 +56,16 @@ def test_every_code_has_positive_and_negative_tests(code: str) -> None:
     assert any(not re.search(r"not_|_no_|never|left_to", t) for t in tests), (
         f"{code}: no positive test"
     )
+
+
+def test_readme_demo_summary_is_what_make_demo_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- demo-summary:start -->\n```\n(.*?)\n```", readme, re.S)
+    assert block, "README.md lost its demo summary block"
+    monkeypatch.chdir(tmp_path)
+    args = ["--html", "report.html", "--json", "findings.json", "--md", "report.md"]
+    result = CliRunner().invoke(main, ["analyze", str(REPO / "sample_logs"), *args])
+    assert result.exit_code == 0
+    assert result.stdout.rstrip("\n") == block.group(1), "paste make demo's output into README"
