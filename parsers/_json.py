@@ -53,6 +53,19 @@ def _raise_nonfinite(name: str) -> Any:
 # the note exact (one per record) without a shared mutable flag.
 _STRICT: Final = json.JSONDecoder(parse_constant=_raise_nonfinite)
 _LENIENT: Final = json.JSONDecoder(parse_constant=lambda _name: None)
+_DIGITS: Final = json.JSONDecoder(parse_constant=lambda _name: None, parse_int=str)
+
+
+class _TooManyDigitsError(ValueError):
+    """A well-formed value holding an integer int() refuses.
+
+    Carries the value (integers as text) and the index after it.
+    """
+
+    def __init__(self, message: str, value: Any, end: int) -> None:
+        super().__init__(message)
+        self.value = value
+        self.end = end
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +165,7 @@ def _raw_decode(text: str, idx: int, notes: Counter[str]) -> tuple[Any, int]:
     """Decode one value at idx; non-finite numbers become None with a note.
 
     Raises:
+        _TooManyDigitsError: a well-formed value holds an integer over 4300 digits.
         json.JSONDecodeError, RecursionError, ValueError: as the json module does.
     """
     try:
@@ -159,6 +173,14 @@ def _raw_decode(text: str, idx: int, notes: Counter[str]) -> tuple[Any, int]:
     except _NonFiniteError:
         value, end = _LENIENT.raw_decode(text, idx)
         notes["nonfinite_number"] += 1
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError) or "digits" not in str(exc):
+            raise
+        # NOTE: the value is well-formed JSON that only int() refuses
+        # (CVE-2020-10735). Find its end with a decoder that keeps integers as
+        # text, so a document rejects this one record and reads on (B30).
+        whole, end = _DIGITS.raw_decode(text, idx)
+        raise _TooManyDigitsError(str(exc), whole, end) from exc
     if _SURROGATE_ESCAPE.search(text, idx, end):
         value, changed = _fix_surrogates(value)
         if changed:
@@ -267,6 +289,12 @@ class _Document:
         error = RecordError("not_an_object", f"the record is a JSON {_kind(value)}, not an object.")
         return DocItem(None, line, self.record, pos, byte, key, error)
 
+    def reject(self, pos: int, error: RecordError, key: str | None) -> DocItem:
+        """Reject the one record at pos; the document goes on after it."""
+        self.record += 1
+        line, byte = self.locate(pos)
+        return DocItem(None, line, self.record, pos, byte, key, error)
+
     def fail(self, pos: int, reason: str, what: str, key: str | None) -> DocItem:
         """Reject the rest of the document as one record starting at pos."""
         self.record += 1
@@ -305,10 +333,14 @@ def _iter_array(
         else:
             try:
                 value, after = _raw_decode(text, idx, doc.notes)
+            except _TooManyDigitsError as exc:
+                yield doc.reject(idx, _error_for(text, idx, exc), key)
+                after = exc.end
             except (ValueError, RecursionError) as exc:
                 yield doc.fail_decode(idx, exc, key)
                 return None
-            yield doc.item(value, idx, key)
+            else:
+                yield doc.item(value, idx, key)
         if after is None:
             return None
         idx = doc.skip_ws(after)
@@ -330,8 +362,16 @@ def _iter_record_or_envelope(
     doc: _Document, idx: int, key: str | None
 ) -> Generator[DocItem, None, int | None]:
     """Yield the object at idx as one record, or the records of the envelope it is."""
+    # NOTE: notes go to a scratch counter first: an envelope is decoded again
+    # record by record below, and counting both passes noted one NaN twice.
+    scratch: Counter[str] = Counter()
     try:
-        value, after = _raw_decode(doc.text, idx, doc.notes)
+        value, after = _raw_decode(doc.text, idx, scratch)
+    except _TooManyDigitsError as exc:
+        if doc.is_envelope(exc.value):
+            return (yield from _iter_object(doc, idx))
+        yield doc.reject(idx, _error_for(doc.text, idx, exc), key)
+        return exc.end
     except (ValueError, RecursionError):
         # A damaged envelope still yields the records before the damage.
         return (yield from _iter_object(doc, idx))
@@ -339,6 +379,7 @@ def _iter_record_or_envelope(
         # NOTE: decoded twice, but only envelopes (a few per file), to get each
         # record's own line; plain records keep the C decoder's speed.
         return (yield from _iter_object(doc, idx))
+    doc.notes.update(scratch)
     yield doc.item(value, idx, key)
     return after
 
@@ -423,6 +464,10 @@ def iter_document(
         else:
             try:
                 value, after = _raw_decode(text, idx, notes)
+            except _TooManyDigitsError as exc:
+                yield doc.reject(idx, _error_for(text, idx, exc), None)
+                seen_value, idx = True, doc.skip_ws(exc.end)
+                continue
             except (ValueError, RecursionError) as exc:
                 if seen_value and isinstance(exc, json.JSONDecodeError) and exc.pos == idx:
                     yield doc.fail(idx, "trailing_garbage", "followed by non-JSON content", None)

@@ -158,8 +158,23 @@ def _checked(rel: str, data: bytes) -> Entry:
     head = data[:8192]
     # NOTE: UTF-16 text has NUL bytes too; it starts with a BOM, so let it through.
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if _looks_like_bomless_utf16(head):
+            # NOTE: RELIABILITY B18: say which encoding it is and what to do,
+            # instead of calling a Windows export "binary".
+            return WalkSkip(
+                rel, "UTF-16 text without a byte-order mark, not read; re-save it as UTF-8"
+            )
         return WalkSkip(rel, "binary file, not a text log")
     return WalkedFile(rel, data)
+
+
+def _looks_like_bomless_utf16(head: bytes) -> bool:
+    """Whether head is ASCII-range text stored as UTF-16 LE or BE without a BOM."""
+    even, odd = head[0::2], head[1::2]
+    for zeros, text in ((odd, even), (even, odd)):
+        if len(zeros) >= 2 and zeros.count(0) == len(zeros) and 0 not in text:
+            return text.isascii()
+    return False
 
 
 def _read_gzip(raw: bytes, rel: str, budget: _Budget) -> Iterator[Entry]:
