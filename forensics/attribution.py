@@ -8,6 +8,11 @@ computed (a stale write still standing: its quantity_effect; a safety-stock
 offset at the posting layer: minus the offset). What they do not explain is shown as
 unexplained. The share of active entities that drift decides the verdict:
 above ``debt_share`` structural integration debt, else isolated problems.
+
+Each DRF001 finding also gets the integration-versus-process indicator of its
+entity on the disagreeing system (forensics.indicators: ``indicator``,
+``cycles``, ``consistent_share``), and the drift block counts findings per
+indicator (``indicators``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import polars as pl
 from forensics.detectors import DetectContext
 from forensics.detectors.drift import system_values
 from forensics.findings import Finding
+from forensics.indicators import INDICATORS, UNCLEAR, indicators
 
 TOP_DRIFTING: Final = 10
 DEBT: Final = "structural integration debt"
@@ -48,7 +54,10 @@ def attribute(
     drifting = [f for f in findings if f.code == "DRF001"]
     others = [f for f in findings if f.code != "DRF001"]
     # NOTE: loops over findings (incidents, bounded), never over events.
-    completed = {f.id: _with_causes(f, others, last_writes) for f in drifting}
+    kinds = _indicators(events, ctx) if drifting else {}
+    completed = {
+        f.id: _with_indicator(_with_causes(f, others, last_writes), kinds) for f in drifting
+    }
     share = len(drifting) / evaluable if evaluable else 0.0
     if not evaluable:
         # Without a value from the source of truth nothing can be said to drift.
@@ -69,6 +78,10 @@ def attribute(
         "share": round(share, 4),
         "debt_share": ctx.thresholds.debt_share,
         "verdict": verdict,
+        "indicators": {
+            kind: sum(1 for f in completed.values() if f.metrics.get("indicator") == kind)
+            for kind in INDICATORS
+        },
         "top": [_top_row(f, values) for f in top],
     }
     if verdict == NOT_EVALUATED:
@@ -83,6 +96,25 @@ def _last_writes(events: pl.DataFrame, values: pl.DataFrame) -> dict[tuple[str, 
     """(entity, flow) -> apply time of the entity's last write on that flow."""
     table = values.group_by("_entity", "flow").agg(at=pl.col("at").max())
     return {(e, f): at for e, f, at in table.iter_rows()}
+
+
+def _indicators(events: pl.DataFrame, ctx: DetectContext) -> dict[tuple[str, str], dict[str, Any]]:
+    """(entity, system) -> indicator, cycles and consistent share."""
+    table = indicators(events.lazy(), ctx).collect()
+    return {
+        (row["_entity"], row["system"]): {
+            "indicator": row["indicator"],
+            "cycles": row["cycles"],
+            "consistent_share": row["consistent_share"],
+        }
+        for row in table.iter_rows(named=True)
+    }
+
+
+def _with_indicator(drift: Finding, kinds: dict[tuple[str, str], dict[str, Any]]) -> Finding:
+    found = kinds.get((drift.entity or "", str(drift.metrics.get("system"))))
+    extra = found or {"indicator": UNCLEAR, "cycles": 0, "consistent_share": None}
+    return dataclasses.replace(drift, metrics={**drift.metrics, **extra})
 
 
 def _flow_level(cause: Finding) -> bool:

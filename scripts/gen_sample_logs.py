@@ -23,6 +23,20 @@ built twice in memory and must be byte-identical; it must stay under 5 MB.
 
     python3 scripts/gen_sample_logs.py          # write sample_logs/
     python3 scripts/gen_sample_logs.py --check  # build and verify only, write nothing
+    python3 scripts/gen_sample_logs.py --clean --out DIR
+
+``--clean`` writes the same week with every planted problem removed into DIR
+(never into sample_logs/): no safety-stock offset (MAP003), Boomi outage (GAP001)
+or export hole (GAP002), ERP queue backlog (DLY001) or webhook outage (the lost
+Thursday updates), pack-size change (MAP002 k 12 -> 6), decimal metres (MAP004),
+failed-and-replayed, duplicated or auto-replayed Zap runs (DLY001, RTY002, IDM001),
+stale Make retry (RTY001), on_hand-into-available blueprint (MAP001: the clean
+scenario sets Shopify's on hand), Monday receiver log (OOS001); and a 10-minute
+Boomi batch, whose lag window stays under delay_warn (SYN001). Benign decoys stay
+(Make's 429 auto-retry, Boomi's retried document, the execution record exported
+twice). It is checked for determinism, not against the README's story, and gets a
+short README of its own. With the planted problems gone the analyzer must find no
+drift and give the "isolated problems" verdict (tests/test_clean_variant.py).
 """
 
 from __future__ import annotations
@@ -57,7 +71,49 @@ def render_all() -> tuple[dict[str, bytes], build.Built, story.Expect]:
     return files, built, expect
 
 
+CLEAN_README = """# Clean variant of the demo week (generated)
+
+The week of sample_logs/ with every planted problem removed, written by
+`python3 scripts/gen_sample_logs.py --clean --out DIR` (see that script's
+docstring for what is removed). Analysing it must report no drift and the
+"isolated problems" verdict. Not committed; regenerate it when needed.
+"""
+
+
+def render_clean() -> dict[str, bytes]:
+    """The clean week's files (relative path -> bytes); not checked against the story."""
+    built = build.build(clean=True)
+    files = {path: f.text.encode() for path, f in built.export.files.items()}
+    files["forensics.toml"] = built.toml.encode()
+    files["README.md"] = CLEAN_README.encode()
+    return files
+
+
+def write_clean(out: Path) -> dict[str, bytes]:
+    """Build the clean week twice, check it is deterministic and write it into ``out``."""
+    if out.resolve() == OUT_DIR.resolve():
+        raise SystemExit("--clean never writes into sample_logs/: give another --out DIR")
+    files = render_clean()
+    assert render_clean() == files, "two clean builds differ: the generator is not deterministic"
+    if out.exists() and any(out.iterdir()):
+        raise SystemExit(f"--out {out} is not empty")
+    for rel, data in sorted(files.items()):
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return files
+
+
 def main(argv: list[str]) -> int:
+    if "--clean" in argv:
+        if "--out" not in argv or argv.index("--out") + 1 >= len(argv):
+            print("usage: gen_sample_logs.py --clean --out DIR", file=sys.stderr)
+            return 2
+        out = Path(argv[argv.index("--out") + 1])
+        files = write_clean(out)
+        total = sum(len(v) for v in files.values())
+        print(f"wrote {out}: clean week, {len(files)} files, {total:,} bytes")
+        return 0
     files, _, expect = render_all()
     again, _, _ = render_all()
     assert again == files, "two builds differ: the generator is not deterministic"

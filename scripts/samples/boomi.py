@@ -155,7 +155,9 @@ def render(world: World, export: Export) -> None:
         export.add(File(path, text, "boomi.documents", len(chunk)))
         for r, (line, (_, d)) in enumerate(zip(lines, chunk, strict=True), 1):
             export.locate("doc", d.doc_id, path, line, r)
-    oom = world.tags["boomi_oom"]
+    oom = world.tags.get("boomi_oom")
+    if oom is None:  # the clean week: no run died, no process log was downloaded
+        return
     assert isinstance(oom, BoomiExec)
     assert oom.time // DAY == 2
     text, events = process_log(oom)

@@ -53,10 +53,11 @@ class Built:
     item_ids: dict[str, int]
 
 
-def build() -> Built:
+def build(clean: bool = False) -> Built:
+    """The demo week; ``clean`` removes every planted problem (and Monday's receiver log)."""
     monday = shopify.generate()
     assert monday.dc_id == SHOPIFY_LOCATION[DC] and monday.store_id == SHOPIFY_LOCATION[STORE]
-    w = world.build()
+    w = world.build(clean)
     names = {e.sku: e.name for e in w.ents}
     sku_of_name = {name: sku for sku, name in names.items()}
     # Shopify inventory item ids: the Monday log's where the product is the same.
@@ -66,18 +67,19 @@ def build() -> Built:
         item_ids[sku] = known.get(name, 48_100_000_000 + 7_919_011 * (n + 1))
     export = Export()
     boomi.render(w, export)
-    make.render(w, export, item_ids)
+    make.render(w, export, item_ids, clean=clean)
     zapier.render(w, export)
     crash = monday.tags["crash"].line
-    export.add(
-        File(
-            shopify.LOG_REL,
-            monday.text,
-            "webhook.request_log",
-            len(monday.deliveries),
-            rejected=1,
-            note=f"line {crash} truncated",
+    if not clean:  # Monday's log holds the two OOS001 stalls
+        export.add(
+            File(
+                shopify.LOG_REL,
+                monday.text,
+                "webhook.request_log",
+                len(monday.deliveries),
+                rejected=1,
+                note=f"line {crash} truncated",
+            )
         )
-    )
     parsed = analysis.rows(export, make.SCENARIO, WEBHOOK_FLOW)
     return Built(w, monday, export, parsed, forensics_toml(), sku_of_name, item_ids)

@@ -15,7 +15,13 @@ ON_CALL_USER = 230417  # the engineer who retried the incomplete execution by ha
 PAGE = 100
 
 
-def blueprint() -> dict:
+def blueprint(clean: bool = False) -> dict:
+    # MAP001: on_hand mapped into Shopify's available; the clean week sets on hand.
+    module, target = (
+        ("shopify:setInventoryOnHand", "on_hand")
+        if clean
+        else ("shopify:setInventoryLevel", "available")
+    )
     locations = "; ".join(f'"{loc}"; "{lid}"' for loc, lid in SHOPIFY_LOCATION.items())
     return {
         "code": "OK",
@@ -45,13 +51,13 @@ def blueprint() -> dict:
                     },
                     {
                         "id": 3,
-                        "module": "shopify:setInventoryLevel",
+                        "module": module,
                         "version": 2,
                         "parameters": {"__IMTCONN__": 1184552},
                         "mapper": {
                             "inventory_item_id": "{{2.inventory_item_id}}",
                             "location_id": f"{{{{switch(1.location; {locations})}}}}",
-                            "available": "{{1.on_hand}}",
+                            target: "{{1.on_hand}}",
                         },
                         "metadata": {"designer": {"x": 600, "y": 0}},
                     },
@@ -157,11 +163,11 @@ def dlq_log(d: DlqItem) -> dict:
     }
 
 
-def render(world: World, export: Export, item_ids: dict[str, int]) -> None:
+def render(world: World, export: Export, item_ids: dict[str, int], *, clean: bool = False) -> None:
     export.add(
         File(
             "make/blueprint-erp-to-storefront.json",
-            render_single(blueprint()),
+            render_single(blueprint(clean)),
             "make.blueprint",
             1,
         )

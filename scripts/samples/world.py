@@ -288,17 +288,23 @@ def stratified(
     return out
 
 
-def off_tick(t: int, quiet: int) -> int:
-    """Move a time out of the first ``quiet`` ms after a 15-minute schedule tick."""
+def off_tick(t: int, quiet: int, period: int = BOOMI_PERIOD) -> int:
+    """Move a time out of the first ``quiet`` ms after a schedule tick (every ``period``)."""
     t = t - t % SEC
-    if t % BOOMI_PERIOD < quiet:
-        t += quiet - t % BOOMI_PERIOD + SEC
+    if t % period < quiet:
+        t += quiet - t % period + SEC
     return t
 
 
 # ------------------------------------------------------------------ simulation
 class Sim:
-    def __init__(self) -> None:
+    def __init__(self, clean: bool = False) -> None:
+        # clean: the same week with every planted problem removed (gen_sample_logs.py
+        # --clean): no safety-stock offset, outage, backlog, export hole, pack-size
+        # change, truncation, replay, duplicate, stale retry; a 10-minute batch.
+        self.clean = clean
+        self.safety = 0 if clean else SAFETY_STOCK
+        self.period = 10 * MIN if clean else BOOMI_PERIOD
         self.ents = catalogue()
         self.by_key = {e.key: e for e in self.ents}
         self.ids = Ids(2026_04_06_01)
@@ -371,7 +377,11 @@ class Sim:
         last_move: dict[str, int] = {}
         out: list[Movement] = []
         events = sorted(
-            [(off_tick(t, TICK_QUIET), loc, "") for t, loc in slots if t < LAST_MOVEMENT]
+            [
+                (off_tick(t, TICK_QUIET, self.period), loc, "")
+                for t, loc in slots
+                if t < LAST_MOVEMENT
+            ]
             + [(t, key, "forced") for (t, key) in forced],
             key=lambda x: (x[0], x[1]),
         )
@@ -415,7 +425,7 @@ class Sim:
                     # Low on the shelf: the DC sends a case of 12 instead of a sale.
                     qty = 12
                     dc_twin = self.by_key.get(f"{ent.sku}@{DC}")
-                    t2 = off_tick(t + rng.randint(40, 200) * SEC, TICK_QUIET)
+                    t2 = off_tick(t + rng.randint(40, 200) * SEC, TICK_QUIET, self.period)
                     if (
                         dc_twin is not None
                         and t2 < LAST_MOVEMENT
@@ -453,12 +463,12 @@ class Sim:
         last_query = 0
         pending = sorted(movements, key=lambda m: m.t)
         i = 0
-        for k in range(WEEK // BOOMI_PERIOD):
-            tick = k * BOOMI_PERIOD
-            if BOOMI_DOWN[0] <= tick < BOOMI_DOWN[1]:
+        for k in range(WEEK // self.period):
+            tick = k * self.period
+            if not self.clean and BOOMI_DOWN[0] <= tick < BOOMI_DOWN[1]:
                 continue
             ex = BoomiExec(tick=tick, time=tick)
-            if tick == BOOMI_FAILED_TICK:
+            if not self.clean and tick == BOOMI_FAILED_TICK:
                 ex.status = "ERROR"
                 ex.message = (
                     "java.lang.OutOfMemoryError: GC overhead limit exceeded"
@@ -482,7 +492,7 @@ class Sim:
                     BoomiDoc(
                         ent=m.ent,
                         on_hand=m.level,
-                        qoh=m.level - SAFETY_STOCK,
+                        qoh=m.level - self.safety,
                         source_t=m.t,
                         mid=m.mid,
                         idem=f"wms-{m.mid}",
@@ -501,9 +511,9 @@ class Sim:
             ex.recorded = last + SEC
             ex.duration = (ex.recorded - ex.time) - rng.randint(50, 900)
             ex.docs = docs
-            if EXPORT_HOLE[0] <= tick < EXPORT_HOLE[1]:
+            if not self.clean and EXPORT_HOLE[0] <= tick < EXPORT_HOLE[1]:
                 ex.hidden = True
-            if tick == at(2, 16, 0):
+            if not self.clean and tick == at(2, 16, 0):
                 ex.tag = "catch_up"
                 self.tags["boomi_catch_up"] = ex
             if tick == at(2, 13, 30):
@@ -586,6 +596,9 @@ class Sim:
             if key:
                 ent = self.by_key[key]
                 kind, qty, tag = forced[(t, key)]
+                if self.clean:
+                    # Whole metres, and no failed, replayed or duplicated run.
+                    qty, tag = (float(int(qty)) if isinstance(qty, float) else qty), ""
                 ev = TplEvent(t, ent, kind, qty, tag=tag)
             else:
                 pool = [
@@ -605,7 +618,8 @@ class Sim:
                     qty = rng.choice((240, 360)) if low else -rng.choice((6, 12, 18, 24))
                 kind = "receipt" if qty > 0 else "shipment"
                 ev = TplEvent(t, ent, kind, qty)
-            unit = (12 if ev.t < REBOX else 6) if ev.ent.uom == "CS" else 1
+            pack = 12 if self.clean or ev.t < REBOX else 6
+            unit = pack if ev.ent.uom == "CS" else 1
             truth[ev.ent.key] += ev.qty * unit
             assert truth[ev.ent.key] >= 0, (ev.ent.key, ev.t)
             last[ev.ent.key] = ev.t
@@ -626,7 +640,7 @@ class Sim:
         def factor(ev: TplEvent, when: int) -> int | None:
             if ev.ent.uom != "CS":
                 return None
-            return 12 if when < ZAP_PACK_TABLE_FIX else 6
+            return 12 if self.clean or when < ZAP_PACK_TABLE_FIX else 6
 
         def written(ev: TplEvent, f: int | None) -> float:
             if f is not None:
@@ -719,7 +733,7 @@ class Sim:
         for day in range(7):
             for hour in range(24):
                 for t in stratified(rng, at(day, hour), order_rate(day, hour)):
-                    t = off_tick(t, 40 * SEC) + rng.randint(0, 999)
+                    t = off_tick(t, 40 * SEC, self.period) + rng.randint(0, 999)
                     pool = [
                         e
                         for e in dc_ents
@@ -739,7 +753,7 @@ class Sim:
             if e.loc == TPL:
                 on_hand[e.key] = self.start_tpl[e.key]
             else:
-                on_hand[e.key] = self.start_wms[e.key] - SAFETY_STOCK
+                on_hand[e.key] = self.start_wms[e.key] - self.safety
         self.start_erp = dict(on_hand)
         committed = {e.key: rng.randint(0, 4) for e in self.ents}
         # (time, kind, payload) of every write into the ERP, applied in time order.
@@ -788,6 +802,8 @@ class Sim:
     def backlog(self, t: int) -> int:
         """Extra delay of the ERP's outbound webhook queue on Tuesday afternoon."""
         a, peak, b = ERP_BACKLOG
+        if self.clean:
+            return 0
         if a <= t < peak:
             return int(ERP_BACKLOG_PEAK * (t - a) / (peak - a))
         if peak <= t < b:
@@ -798,7 +814,7 @@ class Sim:
         rng = self.rng_make
         calls: list[MakeCall] = []
         for ev in events:
-            if ERP_SUBSCRIPTION_DOWN[0] <= ev.t < ERP_SUBSCRIPTION_DOWN[1]:
+            if not self.clean and ERP_SUBSCRIPTION_DOWN[0] <= ev.t < ERP_SUBSCRIPTION_DOWN[1]:
                 calls.append(MakeCall(ev, None, tag="dropped"))
                 continue
             logged = ev.t + rng.randint(250, 1_600) + self.backlog(ev.t)
@@ -806,14 +822,14 @@ class Sim:
             call.exec_ts = logged + rng.randint(8, 60)
             call.duration = rng.randint(900, 2_400)
             call.transfer = 1_900 + rng.randint(0, 700)
-            if EXPORT_HOLE[0] <= logged < EXPORT_HOLE[1]:
+            if not self.clean and EXPORT_HOLE[0] <= logged < EXPORT_HOLE[1]:
                 call.hidden = True
             calls.append(call)
         calls.sort(key=lambda c: (c.logged if c.logged is not None else c.ev.t, c.ev.eid))
         dlqs: list[DlqItem] = []
         decoy = next(c for c in calls if c.ev.tag == "dlq_decoy")
         stale = next(c for c in calls if c.ev.tag == "rty1_old")
-        for call, auto, reason, delay, tag in (
+        planted = (
             (
                 decoy,
                 True,
@@ -830,7 +846,9 @@ class Sim:
                 3 * HOUR + rng.randint(60_000, 240_000),
                 "stale",
             ),
-        ):
+        )
+        # The clean week keeps the benign auto-retry, not the stale manual one.
+        for call, auto, reason, delay, tag in planted[:1] if self.clean else planted:
             call.status = 3
             call.operations = 2
             call.tag = "dlq_" + tag
@@ -872,8 +890,8 @@ def storefront(calls: list[MakeCall], dlqs: list[DlqItem]) -> dict[str, float]:
     return out
 
 
-def build() -> World:
-    sim = Sim()
+def build(clean: bool = False) -> World:
+    sim = Sim(clean)
     movements = sim.movements()
     execs = sim.boomi(movements)
     tpl_events = sim.tpl()
