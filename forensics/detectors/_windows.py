@@ -49,3 +49,39 @@ def ordered(expr: pl.Expr, key: list[str]) -> pl.Expr:
 def metrics_json(**fields: pl.Expr) -> pl.Expr:
     """Encode named metric expressions as one JSON text column, keys in the given order."""
     return pl.struct(**fields).struct.json_encode().alias("metrics")
+
+
+def stale_writes(rows: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
+    """Applied writes per key in apply order, marked stale or not, with their repair.
+
+    Keeps applied rows with a sku, an occurred_at and an apply time (rows must
+    carry ``_apply_at``). Adds ``_newest`` (newest source event applied so far),
+    ``_stale`` (this write is older than it), ``_newest_row`` (the write carrying
+    that newest event: the value that should stand), and ``_repair_at`` /
+    ``_repair_row`` (the next write that is not stale). OOS001 and RTY001 share
+    this so they agree on what "stale" means and never report one write twice.
+    """
+    return (
+        rows.filter(
+            applied(),
+            pl.col("sku").is_not_null(),
+            pl.col("occurred_at").is_not_null(),
+            pl.col("_apply_at").is_not_null(),
+        )
+        .with_columns(_newest=ordered(pl.col("occurred_at").cum_max(), key))
+        .with_columns(
+            _stale=pl.col("occurred_at") < pl.col("_newest"),
+            _newest_row=ordered(
+                pl.when(pl.col("occurred_at") == pl.col("_newest")).then("row").forward_fill(),
+                key,
+            ),
+        )
+        .with_columns(
+            _repair_at=ordered(
+                pl.when(~pl.col("_stale")).then("_apply_at").shift(-1).backward_fill(), key
+            ),
+            _repair_row=ordered(
+                pl.when(~pl.col("_stale")).then("row").shift(-1).backward_fill(), key
+            ),
+        )
+    )

@@ -23,7 +23,7 @@ import polars as pl
 
 from forensics.detectors._base import Code, DetectContext, Detector
 from forensics.detectors._lineage import with_retries
-from forensics.detectors._windows import APPLY_ORDER, applied, metrics_json, ordered
+from forensics.detectors._windows import APPLY_ORDER, metrics_json, ordered, stale_writes
 from forensics.findings import Severity
 
 OOS001 = Code(
@@ -53,31 +53,10 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     del ctx  # OOS001 has no thresholds: any older write applied last is stale.
     writes = (
         with_retries(events)
-        .filter(
-            applied(),
-            pl.col("sku").is_not_null(),
-            pl.col("occurred_at").is_not_null(),
-            pl.col("_apply_at").is_not_null(),
-        )
-        .with_columns(_newest=ordered(pl.col("occurred_at").cum_max(), KEY))
-        .with_columns(
-            _stale=pl.col("occurred_at") < pl.col("_newest"),
-            # The write carrying the newest source event so far: the value that should stand.
-            _newest_row=ordered(
-                pl.when(pl.col("occurred_at") == pl.col("_newest")).then("row").forward_fill(),
-                KEY,
-            ),
-        )
+        .pipe(stale_writes, KEY)
         .with_columns(
             # A stale retry is RTY001's; only first deliveries are out of sequence here.
             _flag=pl.col("_stale") & ~pl.col("_retry"),
-            # The next write that is not stale repairs the entity.
-            _repair_at=ordered(
-                pl.when(~pl.col("_stale")).then("_apply_at").shift(-1).backward_fill(), KEY
-            ),
-            _repair_row=ordered(
-                pl.when(~pl.col("_stale")).then("row").shift(-1).backward_fill(), KEY
-            ),
             _final_qty=ordered(pl.col("quantity").last(), KEY),
             _final_newest_row=ordered(pl.col("_newest_row").last(), KEY),
         )

@@ -31,7 +31,13 @@ import polars as pl
 
 from forensics.detectors._base import Code, DetectContext, Detector
 from forensics.detectors._lineage import ENTITY_KEY, with_originals, with_retries
-from forensics.detectors._windows import APPLY_ORDER, applied, metrics_json, ordered
+from forensics.detectors._windows import (
+    APPLY_ORDER,
+    applied,
+    metrics_json,
+    ordered,
+    stale_writes,
+)
 from forensics.findings import Severity
 
 RTY001 = Code(
@@ -108,35 +114,12 @@ def _stale_retries(lineage: pl.LazyFrame) -> pl.LazyFrame:
     """RTY001: retries applied after a newer event, one episode per run of them."""
     writes = (
         with_originals(lineage)
-        .filter(
-            applied(),
-            pl.col("sku").is_not_null(),
-            pl.col("occurred_at").is_not_null(),
-            pl.col("_apply_at").is_not_null(),
-        )
+        .pipe(stale_writes, KEY)
         .with_columns(
-            _newest=ordered(pl.col("occurred_at").cum_max(), KEY),
             # The destination's value just before this write: the previous write's.
             _prev_qty=ordered(pl.col("quantity").shift(1), KEY),
             _prev_row=ordered(pl.col("row").shift(1), KEY),
-        )
-        .with_columns(
-            _stale=pl.col("occurred_at") < pl.col("_newest"),
-            # The write carrying the newest source event so far: the value that should stand.
-            _newest_row=ordered(
-                pl.when(pl.col("occurred_at") == pl.col("_newest")).then("row").forward_fill(),
-                KEY,
-            ),
-        )
-        .with_columns(
             _flag=pl.col("_stale") & pl.col("_retry"),
-            # The next write that is not stale repairs the entity.
-            _repair_at=ordered(
-                pl.when(~pl.col("_stale")).then("_apply_at").shift(-1).backward_fill(), KEY
-            ),
-            _repair_row=ordered(
-                pl.when(~pl.col("_stale")).then("row").shift(-1).backward_fill(), KEY
-            ),
         )
         .with_columns(_episode=ordered(pl.col("_flag").rle_id(), KEY))
     )
