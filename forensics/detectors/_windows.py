@@ -85,3 +85,33 @@ def stale_writes(rows: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
             ),
         )
     )
+
+
+def newest_values(writes: pl.LazyFrame) -> pl.LazyFrame:
+    """Lookup of a stale episode's ``_newest_row``: the newest write's quantity and time."""
+    return writes.select(
+        _newest_row=pl.col("row"),
+        _newest_qty=pl.col("quantity"),
+        _newest_occurred=pl.col("occurred_at"),
+    )
+
+
+def stale_episode_aggs() -> dict[str, pl.Expr]:
+    """Aggregations every stale-write episode reports (rows joined to newest_values()).
+
+    start / last_at: apply times of its first and last stale write; repair_at /
+    repair_row: the write that ended it; stale_rows, stale_qty (the last stale
+    value), correct_qty (the newest source value then) and stale_by (how far
+    behind the newest source event the stale data was).
+    """
+    order = [pl.col(c) for c in APPLY_ORDER]
+    return {
+        "start": pl.col("_apply_at").min(),
+        "last_at": pl.col("_apply_at").max(),
+        "repair_at": pl.col("_repair_at").sort_by(order).last(),
+        "repair_row": pl.col("_repair_row").sort_by(order).last(),
+        "stale_rows": pl.col("row").sort_by(order),
+        "stale_qty": pl.col("quantity").sort_by(order).last(),
+        "correct_qty": pl.col("_newest_qty").sort_by(order).last(),
+        "stale_by": (pl.col("_newest_occurred") - pl.col("occurred_at")).max(),
+    }

@@ -23,7 +23,14 @@ import polars as pl
 
 from forensics.detectors._base import Code, DetectContext, Detector
 from forensics.detectors._lineage import with_retries
-from forensics.detectors._windows import APPLY_ORDER, metrics_json, ordered, stale_writes
+from forensics.detectors._windows import (
+    APPLY_ORDER,
+    metrics_json,
+    newest_values,
+    ordered,
+    stale_episode_aggs,
+    stale_writes,
+)
 from forensics.findings import Severity
 
 OOS001 = Code(
@@ -62,11 +69,7 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
         )
         .with_columns(_episode=ordered(pl.col("_flag").rle_id(), KEY))
     )
-    newest = writes.select(
-        _newest_row=pl.col("row"),
-        _newest_qty=pl.col("quantity"),
-        _newest_occurred=pl.col("occurred_at"),
-    )
+    newest = newest_values(writes)
     final_newest = newest.select(
         _final_newest_row=pl.col("_newest_row"), _final_newest_qty=pl.col("_newest_qty")
     )
@@ -77,15 +80,8 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
         .join(final_newest, on="_final_newest_row", how="left")
         .group_by([*KEY, "_episode"])
         .agg(
-            start=pl.col("_apply_at").min(),
-            last_at=pl.col("_apply_at").max(),
-            repair_at=pl.col("_repair_at").sort_by(order).last(),
-            repair_row=pl.col("_repair_row").sort_by(order).last(),
+            **stale_episode_aggs(),
             overwritten_row=pl.col("_newest_row").sort_by(order).first(),
-            stale_rows=pl.col("row").sort_by(order),
-            stale_qty=pl.col("quantity").sort_by(order).last(),
-            correct_qty=pl.col("_newest_qty").sort_by(order).last(),
-            source_lag=(pl.col("_newest_occurred") - pl.col("occurred_at")).max(),
             final_qty=pl.col("_final_qty").first(),
             final_newest_qty=pl.col("_final_newest_qty").first(),
         )
@@ -109,7 +105,7 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
             stale_writes=pl.col("stale_rows").list.len(),
             repaired=repaired,
             stood_seconds=(pl.col("repair_at") - pl.col("start")).dt.total_seconds(fractional=True),
-            source_lag_seconds=pl.col("source_lag").dt.total_seconds(fractional=True),
+            source_lag_seconds=pl.col("stale_by").dt.total_seconds(fractional=True),
         ),
         evidence_rows=evidence,
         evidence_total=evidence.list.len().cast(pl.UInt32),

@@ -35,7 +35,9 @@ from forensics.detectors._windows import (
     APPLY_ORDER,
     applied,
     metrics_json,
+    newest_values,
     ordered,
+    stale_episode_aggs,
     stale_writes,
 )
 from forensics.findings import Severity
@@ -123,21 +125,13 @@ def _stale_retries(lineage: pl.LazyFrame) -> pl.LazyFrame:
         )
         .with_columns(_episode=ordered(pl.col("_flag").rle_id(), KEY))
     )
-    newest = writes.select(
-        _newest_row=pl.col("row"),
-        _newest_qty=pl.col("quantity"),
-        _newest_occurred=pl.col("occurred_at"),
-    )
     order = [pl.col(c) for c in APPLY_ORDER]
     episodes = (
         writes.filter("_flag")
-        .join(newest, on="_newest_row", how="left")
+        .join(newest_values(writes), on="_newest_row", how="left")
         .group_by([*KEY, "_episode"])
         .agg(
-            start=pl.col("_apply_at").min(),
-            last_at=pl.col("_apply_at").max(),
-            repair_at=pl.col("_repair_at").sort_by(order).last(),
-            repair_row=pl.col("_repair_row").sort_by(order).last(),
+            **stale_episode_aggs(),
             overwritten_row=pl.col("_prev_row").sort_by(order).first(),
             overwritten_qty=pl.col("_prev_qty").sort_by(order).first(),
             newest_row=pl.col("_newest_row").sort_by(order).last(),
@@ -145,10 +139,6 @@ def _stale_retries(lineage: pl.LazyFrame) -> pl.LazyFrame:
             original_at=pl.col("_original_at").sort_by(order).first(),
             original_applied_at=pl.col("_original_applied_at").sort_by(order).first(),
             attempt=pl.col("attempt").sort_by(order).first(),
-            stale_rows=pl.col("row").sort_by(order),
-            stale_qty=pl.col("quantity").sort_by(order).last(),
-            correct_qty=pl.col("_newest_qty").sort_by(order).last(),
-            stale_by=(pl.col("_newest_occurred") - pl.col("occurred_at")).max(),
         )
     )
     repaired = pl.col("repair_at").is_not_null()
