@@ -253,3 +253,28 @@ def chains(links: pl.DataFrame) -> pl.DataFrame:
     return state.select(
         "executionId", attempt=attempt.clip(1, 65535).cast(pl.UInt16), root=pl.col("root")
     )
+
+
+_XML_QUERY_ROOT: Final = re.compile(r"<(?:[\w.-]+:)?QueryResult\b")
+
+
+def sniff_query_result(head: bytes, record_type: str, untyped_keys: Sequence[str]) -> float:
+    """Score a head as a Boomi QueryResult page of ``record_type`` records.
+
+    Returns:
+        0.95 when the records are typed (``@type`` in JSON, ``xsi:type`` in XML),
+        0.8 for untyped JSON records carrying every one of ``untyped_keys``,
+        else 0.
+    """
+    body, _, _ = to_utf8(head)
+    text = body.decode("utf-8", errors="replace")
+    name = re.escape(record_type)
+    if is_xml(body):
+        typed = re.search(rf"""type\s*=\s*["'](?:[\w.-]+:)?{name}["']""", text)
+        return 0.95 if _XML_QUERY_ROOT.search(text) and typed else 0.0
+    if not text.lstrip().startswith(("{", "[")):
+        return 0.0
+    if re.search(rf'"@type"\s*:\s*"{name}"', text):
+        return 0.95
+    keys = (re.search(rf'"{re.escape(k)}"\s*:', text) for k in untyped_keys)
+    return 0.8 if all(keys) else 0.0

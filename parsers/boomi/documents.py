@@ -44,7 +44,6 @@ on several pages.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Final
@@ -54,7 +53,6 @@ import polars as pl
 from forensics.schema import EVENT_SCHEMA, MAPPING_SCHEMA, Rejection
 from parsers._base import Fact, ParseContext, ParseResult
 from parsers._payload import as_id
-from parsers._text import to_utf8
 from parsers._time import count_issues, parse_timestamps_with_issues
 from parsers.boomi import _tracked
 from parsers.boomi._common import (
@@ -62,17 +60,15 @@ from parsers.boomi._common import (
     chains,
     execution_frame,
     frame_query_result,
-    is_xml,
     scalar,
+    sniff_query_result,
 )
 
 FORMAT_ID: Final = "boomi.documents"
 STATUS_MAP: Final = {"SUCCESS": "ok", "ERROR": "error"}
 
-_JSON_TYPED: Final = re.compile(r'"@type"\s*:\s*"GenericConnectorRecord"')
-_JSON_KEYS: Final = (re.compile(r'"executionId"\s*:'), re.compile(r'"dateProcessed"\s*:'))
-_XML_ROOT: Final = re.compile(r"<(?:[\w.-]+:)?QueryResult\b")
-_XML_TYPED: Final = re.compile(r"""type\s*=\s*["'](?:[\w.-]+:)?GenericConnectorRecord["']""")
+# Keys that mark an untyped JSON GenericConnectorRecord page.
+UNTYPED_KEYS: Final = ("executionId", "dateProcessed")
 
 _RAW_SCHEMA: Final = {
     "line": pl.UInt32,
@@ -141,15 +137,7 @@ class Documents:
             0.95 for records typed GenericConnectorRecord, 0.8 for untyped JSON
             records with executionId and dateProcessed, else 0.
         """
-        body, _, _ = to_utf8(head)
-        text = body.decode("utf-8", errors="replace")
-        if is_xml(body):
-            return 0.95 if _XML_ROOT.search(text) and _XML_TYPED.search(text) else 0.0
-        if not text.lstrip().startswith(("{", "[")):
-            return 0.0
-        if _JSON_TYPED.search(text):
-            return 0.95
-        return 0.8 if all(p.search(text) for p in _JSON_KEYS) else 0.0
+        return sniff_query_result(head, "GenericConnectorRecord", UNTYPED_KEYS)
 
     def read(self, data: bytes, ctx: ParseContext) -> ParseResult:
         """Read one document page into rows, mapping evidence, rejections and facts.

@@ -39,7 +39,6 @@ precision, so ties are normal: nothing here sorts by time, rows keep file order.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Final
@@ -49,7 +48,6 @@ import polars as pl
 from forensics.schema import EVENT_SCHEMA, Rejection
 from parsers._base import Fact, ParseContext, ParseResult
 from parsers._payload import as_id
-from parsers._text import to_utf8
 from parsers._time import count_issues, parse_timestamps_with_issues
 from parsers.boomi._common import (
     DOCUMENTS_FACT,
@@ -58,8 +56,8 @@ from parsers.boomi._common import (
     chains,
     fact_keys,
     frame_query_result,
-    is_xml,
     scalar,
+    sniff_query_result,
 )
 
 FORMAT_ID: Final = "boomi.execution_records"
@@ -75,14 +73,8 @@ STATUS_MAP: Final = {
     "ABORTED_RECOVERING": "pending",
 }
 
-_JSON_TYPED: Final = re.compile(r'"@type"\s*:\s*"ExecutionRecord"')
-_JSON_KEYS: Final = (
-    re.compile(r'"executionId"\s*:'),
-    re.compile(r'"executionTime"\s*:'),
-    re.compile(r'"processName"\s*:'),
-)
-_XML_ROOT: Final = re.compile(r"<(?:[\w.-]+:)?QueryResult\b")
-_XML_TYPED: Final = re.compile(r"""type\s*=\s*["'](?:[\w.-]+:)?ExecutionRecord["']""")
+# Keys that mark an untyped JSON ExecutionRecord page.
+UNTYPED_KEYS: Final = ("executionId", "executionTime", "processName")
 
 _RAW_SCHEMA: Final = {
     "line": pl.UInt32,
@@ -166,17 +158,9 @@ class ExecutionRecords:
             0.95 for records typed ExecutionRecord, 0.8 for untyped JSON records
             with executionId, executionTime and processName, else 0.
         """
-        body, _, _ = to_utf8(head)
-        text = body.decode("utf-8", errors="replace")
-        if is_xml(body):
-            return 0.95 if _XML_ROOT.search(text) and _XML_TYPED.search(text) else 0.0
-        if not text.lstrip().startswith(("{", "[")):
-            return 0.0
-        if _JSON_TYPED.search(text):
-            return 0.95
         # NOTE: Make's DLQ items also carry executionId; executionTime and
         # processName together are Boomi's alone.
-        return 0.8 if all(p.search(text) for p in _JSON_KEYS) else 0.0
+        return sniff_query_result(head, "ExecutionRecord", UNTYPED_KEYS)
 
     def read(self, data: bytes, ctx: ParseContext) -> ParseResult:
         """Read one ExecutionRecord page into run rows, rejections and facts.
