@@ -23,6 +23,7 @@ from typing import Any, Final
 import polars as pl
 
 from forensics.detectors import DetectContext
+from forensics.detectors._windows import applied, with_apply_keys
 from forensics.detectors.drift import system_values
 from forensics.findings import Finding
 from forensics.indicators import INDICATORS, UNCLEAR, indicators
@@ -50,7 +51,7 @@ def attribute(
     truth = values.filter("is_truth")
     active = values.get_column("_entity").n_unique()
     evaluable = truth.height
-    last_writes = _last_writes(events, values)
+    last_writes = _last_writes(events)
     drifting = [f for f in findings if f.code == "DRF001"]
     others = [f for f in findings if f.code != "DRF001"]
     # NOTE: loops over findings (incidents, bounded), never over events.
@@ -92,9 +93,17 @@ def attribute(
     return [completed.get(f.id, f) for f in findings], summary
 
 
-def _last_writes(events: pl.DataFrame, values: pl.DataFrame) -> dict[tuple[str, str], Any]:
-    """(entity, flow) -> apply time of the entity's last write on that flow."""
-    table = values.group_by("_entity", "flow").agg(at=pl.col("at").max())
+def _last_writes(events: pl.DataFrame) -> dict[tuple[str, str], Any]:
+    """(entity, flow) -> apply time of the entity's last applied write on that flow."""
+    # NOTE: read from the events, not the per-system last values: two flows can
+    # write one system, and a flow-level finding on the earlier one still counts.
+    table = (
+        with_apply_keys(events.lazy())
+        .filter(applied(), pl.col("sku").is_not_null())
+        .group_by("_entity", "flow")
+        .agg(at=pl.col("_apply_at").max())
+        .collect()
+    )
     return {(e, f): at for e, f, at in table.iter_rows()}
 
 
