@@ -24,6 +24,7 @@ from forensics.redact import Redactor
 from forensics.schema import (
     EVENT_SCHEMA,
     MAPPING_SCHEMA,
+    NOTE_CODES,
     ROWED_EVENT_SCHEMA,
     Rejection,
     conform,
@@ -75,19 +76,27 @@ def load(
 
     Raises:
         UnreadableInputError: the path does not exist or cannot be read.
-        AccountingError: a reader lost records (our bug).
+        AccountingError: a reader lost records, or returned a note code outside
+            ``NOTE_CODES`` (our bug).
     """
     if not path.exists():
         raise UnreadableInputError(f"{path}: no such file or folder; check the path and retry.")
     payload = {f.name: getattr(config.payload, f.name) for f in dataclasses.fields(config.payload)}
     reads: list[_FileRead] = []
     skipped: list[Skipped] = []
+    # Notes on whole files that no reader raises: the walker's (truncated_gzip), and
+    # duplicate_file on the first copy, once per later copy skipped as the same content.
+    file_notes: dict[str, Counter[str]] = defaultdict(Counter)
     # NOTE: walk() is consumed lazily so each file's bytes are dropped once read;
     # holding every file of a multi-GB export at once doubled peak memory.
     for entry in _entries(path, limits):
         if isinstance(entry, WalkSkip):
             skipped.append(Skipped(entry.file, entry.reason))
+            if entry.duplicate_of is not None:
+                file_notes[entry.duplicate_of]["duplicate_file"] += 1
             continue
+        if entry.notes:
+            file_notes[entry.file].update(entry.notes)
         if progress:
             progress(entry.file)
         parser = detect(entry.data, entry.file)
@@ -114,7 +123,16 @@ def load(
         sorted((f for r in reads for f in r.result.facts), key=lambda f: (f.file, f.line))
     )
     combined = _combine(reads, facts)
-    inputs = tuple(_input_file(r, redactor, combined.notes.get(r.file)) for r in reads)
+    # NOTE: the walker reads plain files before archives; inputs stay in path order.
+    inputs = tuple(
+        sorted(
+            (
+                _input_file(r, redactor, combined.notes.get(r.file), file_notes.get(r.file))
+                for r in reads
+            ),
+            key=lambda i: i.file,
+        )
+    )
     ordered_skips = tuple(sorted(skipped, key=lambda s: s.file))
     return Loaded(combined.events, combined.mappings, inputs, ordered_skips, facts)
 
@@ -132,6 +150,17 @@ def _check_accounting(file: str, parser_id: str, result: ParseResult) -> None:
         raise AccountingError(
             f"{file}: the {parser_id} reader saw {result.records_seen} records but returned "
             f"{rows} rows, {result.absorbed} absorbed and {len(result.rejections)} rejected."
+        )
+
+
+def _check_notes(file: str, parser_id: str, notes: Counter[str]) -> None:
+    # Note codes are a closed set like rejection reasons: an unknown one is our bug,
+    # and reporting it would show a code with no meaning.
+    unknown = sorted(code for code in notes if code not in NOTE_CODES)
+    if unknown:
+        raise AccountingError(
+            f"{file}: reading it as {parser_id} raised note code(s) {', '.join(unknown)} "
+            "that are not in forensics.schema.NOTE_CODES."
         )
 
 
@@ -197,10 +226,12 @@ def _combine(reads: list[_FileRead], facts: tuple[Fact, ...]) -> _Combined:
     return _Combined(events, mappings_out, dict(notes))
 
 
-def _input_file(read: _FileRead, redactor: Redactor, later: Counter[str] | None) -> InputFile:
+def _input_file(read: _FileRead, redactor: Redactor, *later: Counter[str] | None) -> InputFile:
     result = read.result
     notes = Counter(result.notes)
-    notes.update(later or {})
+    for more in later:
+        notes.update(more or {})
+    _check_notes(read.file, read.parser.id, notes)
     ordered = sorted(result.rejections, key=lambda r: (r.line, r.record or 0))
     listed = tuple(_redacted(r, redactor) for r in ordered[:MAX_REJECTIONS_LISTED])
     return InputFile(

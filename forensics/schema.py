@@ -154,6 +154,62 @@ REJECTION_REASONS: Final = (
 )
 
 
+# Closed set of note codes (RELIABILITY section 2: records read but flagged), each
+# with the one line the report shows. A code a parser returns that is not here is
+# our bug: the loader refuses it (AccountingError) instead of inventing a meaning.
+NOTE_CODES: Final[dict[str, str]] = {
+    # Bytes and framing (parsers._text, the line readers).
+    "bom_stripped": "a UTF-8 byte-order mark at the start of the file was removed",
+    "utf16_transcoded": "the file was UTF-16 with a byte-order mark and was read as UTF-8",
+    "invalid_utf8": "invalid UTF-8 bytes were replaced with U+FFFD (per line; once per document)",
+    "truncated_codepoint": "a character cut at the end of the line was replaced with U+FFFD",
+    "mixed_line_endings": "the file mixes \\n and \\r\\n line endings (once per file)",
+    "truncated_gzip": "the .gz file is cut off; the lines before the cut were read",
+    "duplicate_file": "another file with the same content was skipped (per copy)",
+    # JSON values (parsers._json), once per record.
+    "nonfinite_number": "NaN or Infinity was read as null",
+    "lone_surrogate": "a lone UTF-16 surrogate escape was replaced with U+FFFD",
+    "bidi_control": "a key or value holds a bidirectional-text control (kept, shown escaped)",
+    "duplicate_key": "an object repeats a key; the last value was used",
+    "integer_out_of_range": "an integer outside the signed 64-bit range was kept exact",
+    "schema_conflict": "a field holds different JSON types across the file's records (per field)",
+    # Timestamps (parsers._time): the field is null, the record is kept.
+    "naive_timestamp": "a timestamp without a zone was read in the assumed zone (--tz)",
+    "nonexistent_local_time": "a local time in a DST gap was left empty, not guessed",
+    "ambiguous_timestamp": "a DST-overlap or day/month-ambiguous time was left empty",
+    "sentinel_timestamp": "a placeholder date (1970-01-01, 9999-12-31, ...) was left empty",
+    "unparseable_timestamp": "a timestamp field other than the receive time was unreadable",
+    # Record fields, shared by several formats.
+    "non_numeric_quantity": "a quantity is not a number and was left empty",
+    "status_missing": "the record logs no outcome; kept as warning",
+    "unknown_status": "the outcome is not one the parser knows; kept as warning",
+    "body_not_json": "a body logged as a string is not JSON; kept as text",
+    # Zapier Zap Runs.
+    "missing_zap": "the run names neither a Zap id nor a Zap title",
+    "unknown_keys": "the run holds keys beyond the Zap Runs API fields",
+    "replayed_steps": "a step started more than 60 s after the run (a replay)",
+    "data_not_json": "data_in or data_out is a string that is not JSON",
+    "data_not_object": "data_in or data_out is JSON but not an object",
+    "invalid_steps": "the run's steps are not a list of objects",
+    "mapping_fields_capped": "the run has more numeric fields than mapping evidence keeps",
+    # Make.
+    "duration_missing": "the run logs no duration, so it has no processed time",
+    "unparsed_imt_id": "the run's imtId could not be read",
+    "check_run": "a liveness check run (one operation, no transfer)",
+    "hook_id_unknown": "the webhook id is not in the file or folder name",
+    "dlq_id_unknown": "the incomplete-execution id is not in the file or folder name",
+    # Boomi.
+    "no_document_index": "the document has no index",
+    "no_execution_record": "the document's execution record is not in the export",
+    "retry_without_original": "a retry whose original execution is not in the export",
+    "no_process_name": "the execution names no process",
+    "no_execution_id": "the process log's path holds no execution id",
+    "unknown_level": "a log level the parser does not know, read as INFO",
+    # The loader.
+    "merged_into_other_rows": "rows merged into others across files (page copies, Boomi runs)",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """A physical record that could not be read into the event table.

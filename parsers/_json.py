@@ -10,9 +10,17 @@ bad onto a closed rejection reason (``forensics.schema.REJECTION_REASONS``):
 * ``not_an_object``   valid JSON that is not an object;
 * ``invalid_json``    anything else, including integers over 4300 digits.
 
-Records that decode but carry oddities are kept with a note: ``nonfinite_number``
-(``NaN`` / ``Infinity`` become None) and ``lone_surrogate`` (``"\\ud800"`` becomes
-U+FFFD so writing the report cannot crash later).
+Records that decode but carry oddities are kept with a note, each counted once
+per record (codes from ``forensics.schema.NOTE_CODES``):
+
+* ``nonfinite_number``     ``NaN`` / ``Infinity`` become None;
+* ``lone_surrogate``       ``"\\ud800"`` becomes U+FFFD so writing the report cannot crash;
+* ``bidi_control``         a key or value holds a bidi control (kept verbatim);
+* ``duplicate_key``        an object repeats a key (the last value wins, as in Python);
+* ``integer_out_of_range`` an integer outside signed 64-bit (kept as an exact int);
+* ``schema_conflict``      a field path holds a scalar JSON type (string, number,
+  boolean) other than the one it held earlier in the file; counted once per
+  field per file. Records decoded with the same ``notes`` counter are one file's.
 
 ``iter_document`` walks a JSON document element by element with
 ``JSONDecoder.raw_decode`` so that each record gets the line of its opening
@@ -25,7 +33,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -38,22 +46,60 @@ _WS: Final = re.compile(r"[ \t\n\r]*")
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _LITERALS: Final = ("true", "false", "null", "NaN", "Infinity", "-Infinity")
+# Bidirectional-text controls (Trojan Source, CVE-2021-42574): embeddings and
+# overrides U+202A-U+202E, isolates U+2066-U+2069, marks U+200E/U+200F, U+061C.
+BIDI_CONTROLS: Final = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_BIDI: Final = re.compile(f"[{BIDI_CONTROLS}]")
+_BIDI_ESCAPE: Final = re.compile(r"\\u(?:20(?:2[a-eA-E]|6[6-9]|0[eEfF])|061[cC])")
+# NOTE: a literal pattern is searched with a fast skip loop; records without any
+# \u escape (nearly all) pay this one scan for both escape checks.
+_ESCAPE: Final = re.compile(r"\\u")
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
+# JSON type of each scalar Python type, for schema_conflict. Null is absence, not
+# a type; objects and arrays are left out because a field that is an object in one
+# record and a JSON string in the next is one value encoded two ways (B35), which
+# readers decode, and real Zapier exports mix both.
+_SCALAR_KINDS: Final[dict[type, str]] = {
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+}
 
 
-class _NonFiniteError(Exception):
-    """Raised by the strict decoder on NaN / Infinity so the record is re-read leniently."""
+class _OddityError(Exception):
+    """Raised by the strict decoder at the first oddity, so the value is re-read noting them."""
 
 
-def _raise_nonfinite(name: str) -> Any:
-    raise _NonFiniteError(name)
+def _raise_oddity(_name: str) -> Any:
+    raise _OddityError
 
 
-# NOTE: the common path runs with a decoder that raises on non-finite literals;
-# only records that contain them pay for a second, lenient decode. This keeps
-# the note exact (one per record) without a shared mutable flag.
-_STRICT: Final = json.JSONDecoder(parse_constant=_raise_nonfinite)
-_LENIENT: Final = json.JSONDecoder(parse_constant=lambda _name: None)
+def _strict_int(digits: str) -> int:
+    value = int(digits)
+    # NOTE: 18 characters always fit in int64; only longer ones pay for the range test.
+    if len(digits) > 18 and not _INT64_MIN <= value <= _INT64_MAX:
+        raise _OddityError
+    return value
+
+
+def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _OddityError
+    return obj
+
+
+# NOTE: the common path runs with a decoder that raises at the first non-finite
+# literal, out-of-range integer or repeated key; only records holding one pay for
+# a second decode that notes them all. This keeps each note exact (once per
+# record) without a shared mutable flag.
+_STRICT: Final = json.JSONDecoder(
+    parse_constant=_raise_oddity, parse_int=_strict_int, object_pairs_hook=_strict_object
+)
 _DIGITS: Final = json.JSONDecoder(parse_constant=lambda _name: None, parse_int=str)
+_NO_NOTES: Final[frozenset[str]] = frozenset()
 
 
 class _TooManyDigitsError(ValueError):
@@ -161,18 +207,70 @@ def _looks_cut(text: str, start: int, exc: json.JSONDecodeError) -> bool:
     return any(lit.startswith(rest) and lit != rest for lit in _LITERALS)
 
 
-def _raw_decode(text: str, idx: int, notes: Counter[str]) -> tuple[Any, int]:
-    """Decode one value at idx; non-finite numbers become None with a note.
+def _decode_noting(text: str, idx: int) -> tuple[Any, int, set[str]]:
+    """Decode one value as the strict decoder would, noting its oddities instead of raising.
+
+    Non-finite numbers become None, repeated keys keep the last value, integers
+    stay exact. Returns the value, the index after it and the note codes.
+    """
+    found: set[str] = set()
+
+    def constant(_name: str) -> None:
+        found.add("nonfinite_number")
+
+    def integer(digits: str) -> int:
+        value = int(digits)
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            found.add("integer_out_of_range")
+        return value
+
+    def obj(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            found.add("duplicate_key")
+        return out
+
+    decoder = json.JSONDecoder(parse_constant=constant, parse_int=integer, object_pairs_hook=obj)
+    value, end = decoder.raw_decode(text, idx)
+    return value, end, found
+
+
+def _has_bidi(value: Any) -> bool:
+    """Whether any string or key in value holds a bidi control, without recursion."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if _BIDI.search(node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _raw_decode(text: str, idx: int, notes: Counter[str], *, raw_bidi: bool) -> tuple[Any, int]:
+    """Decode one value at idx and count its notes once each.
+
+    Args:
+        text: the JSON text.
+        idx: where the value starts.
+        notes: counter that receives the value's notes.
+        raw_bidi: whether text may hold a raw bidi control (False for ASCII text).
 
     Raises:
         _TooManyDigitsError: a well-formed value holds an integer over 4300 digits.
         json.JSONDecodeError, RecursionError, ValueError: as the json module does.
     """
+    found: set[str] | frozenset[str]
     try:
-        value, end = _STRICT.raw_decode(text, idx)
-    except _NonFiniteError:
-        value, end = _LENIENT.raw_decode(text, idx)
-        notes["nonfinite_number"] += 1
+        try:
+            value, end = _STRICT.raw_decode(text, idx)
+            found = _NO_NOTES
+        except _OddityError:
+            value, end, found = _decode_noting(text, idx)
     except ValueError as exc:
         if isinstance(exc, json.JSONDecodeError) or "digits" not in str(exc):
             raise
@@ -181,10 +279,25 @@ def _raw_decode(text: str, idx: int, notes: Counter[str]) -> tuple[Any, int]:
         # text, so a document rejects this one record and reads on (B30).
         whole, end = _DIGITS.raw_decode(text, idx)
         raise _TooManyDigitsError(str(exc), whole, end) from exc
-    if _SURROGATE_ESCAPE.search(text, idx, end):
-        value, changed = _fix_surrogates(value)
-        if changed:
-            notes["lone_surrogate"] += 1
+    # A raw control in text that decoded can only sit inside a key or a string.
+    if raw_bidi and _BIDI.search(text, idx, end):
+        found = {*found, "bidi_control"}
+    escape = _ESCAPE.search(text, idx, end)
+    if escape is not None:
+        if _SURROGATE_ESCAPE.search(text, escape.start(), end):
+            value, changed = _fix_surrogates(value)
+            if changed:
+                found = {*found, "lone_surrogate"}
+        # NOTE: a match may follow an escaped backslash (JSON "\\u202e" is plain text),
+        # so the decoded value decides.
+        if (
+            "bidi_control" not in found
+            and _BIDI_ESCAPE.search(text, escape.start(), end)
+            and _has_bidi(value)
+        ):
+            found = {*found, "bidi_control"}
+    if found:
+        notes.update(found)
     return value, end
 
 
@@ -202,21 +315,141 @@ def _error_for(text: str, start: int, exc: Exception) -> RecordError:
     return RecordError("invalid_json", f"not valid JSON: {str(exc).splitlines()[0]}.")
 
 
+# Object shapes remembered per path; past this, a new shape is compared but not kept.
+_MAX_SHAPES: Final = 64
+
+_Kinds = tuple[type, ...]
+
+
+class _Shape:
+    """The objects seen at one path: their keys and value types, and which keys nest objects."""
+
+    __slots__ = ("keys", "kinds", "nested", "path", "seen")
+
+    def __init__(self, path: tuple[str, ...]) -> None:
+        self.path = path
+        # The shape of the last object here, and its keys that hold objects.
+        self.keys: tuple[str, ...] = ()
+        self.kinds: _Kinds | None = None
+        self.nested: tuple[tuple[str, _Shape], ...] = ()
+        self.seen: dict[tuple[tuple[str, ...], _Kinds], tuple[tuple[str, _Shape], ...]] = {}
+
+
+class _FieldTypes:
+    """The JSON type each field path first held in one file's records (B34, schema_conflict).
+
+    A field path is the keys from the record down through nested objects
+    (``("body", "available")``); array elements are not followed. A field
+    drifts when it holds a scalar type (string, number, boolean) other than the
+    first it held; null, objects and arrays do not count. Each drifted field is
+    counted once per file, so the whole check needs no second pass.
+    """
+
+    __slots__ = ("_drifted", "_first", "_root", "_shapes")
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[str, ...], str] = {}
+        self._drifted: set[tuple[str, ...]] = set()
+        self._root = _Shape(())
+        self._shapes: dict[tuple[str, ...], _Shape] = {(): self._root}
+
+    def add(self, record: dict[str, Any]) -> int:
+        """Merge one record's field types; return how many fields drifted for the first time."""
+        drifted = 0
+        shape, obj = self._root, record
+        todo: list[tuple[_Shape, dict[str, Any]]] = []
+        while True:
+            kinds = tuple(map(type, obj.values()))
+            # NOTE: records of one file mostly repeat the previous record's shape (keys
+            # and value types per object); then there is nothing new to compare.
+            if kinds != shape.kinds or tuple(obj) != shape.keys:
+                drifted += self._reshape(shape, tuple(obj), kinds)
+            for key, nested in shape.nested:
+                todo.append((nested, obj[key]))
+            if not todo:
+                return drifted
+            shape, obj = todo.pop()
+
+    def _reshape(self, shape: _Shape, keys: tuple[str, ...], kinds: _Kinds) -> int:
+        """Make keys and kinds the last shape at its path; merge it if it is new there."""
+        shape.keys, shape.kinds = keys, kinds
+        nested = shape.seen.get((keys, kinds))
+        if nested is not None:
+            shape.nested = nested
+            return 0
+        path = shape.path
+        shape.nested = tuple(
+            (key, self._shape((*path, key)))
+            for key, kind in zip(keys, kinds, strict=True)
+            if kind is dict
+        )
+        if len(shape.seen) < _MAX_SHAPES:
+            shape.seen[keys, kinds] = shape.nested
+        drifted = 0
+        for key, kind in zip(keys, kinds, strict=True):
+            name = _SCALAR_KINDS.get(kind)
+            if name is None:
+                continue
+            field = (*path, key)
+            if self._first.setdefault(field, name) != name and field not in self._drifted:
+                self._drifted.add(field)
+                drifted += 1
+        return drifted
+
+    def _shape(self, path: tuple[str, ...]) -> _Shape:
+        shape = self._shapes.get(path)
+        if shape is None:
+            shape = self._shapes[path] = _Shape(path)
+        return shape
+
+
+def _note_fields(notes: Counter[str], record: dict[str, Any], key: str | None = None) -> None:
+    """Count the fields of record that drift from their type in earlier records of the file.
+
+    Records from different envelope keys (``scenarioLogs`` / ``dlqLogs``) are
+    different kinds of record, so each key has its own field types.
+    """
+    # NOTE: a reader passes one notes counter per file, so the file's field types
+    # ride on it: schema_conflict needs no new argument from the readers and no
+    # second pass over the file.
+    state = vars(notes)
+    per_key: dict[str | None, _FieldTypes] | None = state.get("_field_types")
+    if per_key is None:
+        per_key = state["_field_types"] = {}
+    types = per_key.get(key)
+    if types is None:
+        types = per_key[key] = _FieldTypes()
+    drifted = types.add(record)
+    if drifted:
+        notes["schema_conflict"] += drifted
+
+
 def loads_value(text: str, notes: Counter[str]) -> Any:
     """Decode one complete JSON value of any type, never raising.
 
+    Readers use this for JSON logged as a string inside a record (a webhook
+    body, Zapier's data_in). A raw bidi control in such a string was already in
+    the record's own text and noted there, so only an escaped one (``\\u202e``)
+    is noted here.
+
     Args:
         text: the JSON text (surrounding whitespace allowed).
-        notes: counter that receives ``nonfinite_number`` / ``lone_surrogate``.
+        notes: counter that receives the value's notes (``nonfinite_number``,
+            ``lone_surrogate``, ``bidi_control``, ``duplicate_key``,
+            ``integer_out_of_range``), each at most once.
 
     Returns:
         The value, or a ``RecordError`` saying why it is not one JSON value.
     """
+    return _loads(text, notes, raw_bidi=False)
+
+
+def _loads(text: str, notes: Counter[str], *, raw_bidi: bool) -> Any:
     start = _WS.match(text).end()  # type: ignore[union-attr]
     if start == len(text):
         return RecordError("invalid_json", "the text is empty.")
     try:
-        value, end = _raw_decode(text, start, notes)
+        value, end = _raw_decode(text, start, notes, raw_bidi=raw_bidi)
     except (ValueError, RecursionError) as exc:
         return _error_for(text, start, exc)
     after = _WS.match(text, end).end()  # type: ignore[union-attr]
@@ -234,7 +467,8 @@ def parse_record(
 
     Args:
         raw: the line (bytes are decoded as UTF-8, invalid bytes replaced with a note).
-        notes: counter that receives the record's notes.
+        notes: counter that receives the record's notes. Pass one counter per
+            file: the records decoded with it are compared for ``schema_conflict``.
         max_bytes: lines longer than this are rejected as ``line_too_long``.
 
     Returns:
@@ -250,8 +484,11 @@ def parse_record(
             notes[note] += 1
     else:
         text = raw
-    value = loads_value(text, notes)
-    if isinstance(value, RecordError | dict):
+    value = _loads(text, notes, raw_bidi=not text.isascii())
+    if isinstance(value, dict):
+        _note_fields(notes, value)
+        return value
+    if isinstance(value, RecordError):
         return value
     return RecordError("not_an_object", f"the line is a JSON {_kind(value)}, not an object.")
 
@@ -265,6 +502,8 @@ class _Document:
         self.keys = frozenset(record_keys)
         self.record = 0
         self._ascii = text.isascii()
+        # One scan of a non-ASCII document spares each record its own.
+        self.raw_bidi = not self._ascii and _BIDI.search(text) is not None
         self._line = 1
         self._pos = 0
         self._bytes = 0
@@ -285,6 +524,7 @@ class _Document:
         self.record += 1
         line, byte = self.locate(pos)
         if isinstance(value, dict):
+            _note_fields(self.notes, value, key)
             return DocItem(value, line, self.record, pos, byte, key)
         error = RecordError("not_an_object", f"the record is a JSON {_kind(value)}, not an object.")
         return DocItem(None, line, self.record, pos, byte, key, error)
@@ -332,7 +572,7 @@ def _iter_array(
             after = yield from _iter_record_or_envelope(doc, idx, key)
         else:
             try:
-                value, after = _raw_decode(text, idx, doc.notes)
+                value, after = _raw_decode(text, idx, doc.notes, raw_bidi=doc.raw_bidi)
             except _TooManyDigitsError as exc:
                 yield doc.reject(idx, _error_for(text, idx, exc), key)
                 after = exc.end
@@ -366,7 +606,7 @@ def _iter_record_or_envelope(
     # record by record below, and counting both passes noted one NaN twice.
     scratch: Counter[str] = Counter()
     try:
-        value, after = _raw_decode(doc.text, idx, scratch)
+        value, after = _raw_decode(doc.text, idx, scratch, raw_bidi=doc.raw_bidi)
     except _TooManyDigitsError as exc:
         if doc.is_envelope(exc.value):
             return (yield from _iter_object(doc, idx))
@@ -398,7 +638,7 @@ def _iter_object(doc: _Document, start: int) -> Generator[DocItem, None, int | N
         return idx + 1
     while True:
         try:
-            name, idx = _raw_decode(text, idx, doc.notes)
+            name, idx = _raw_decode(text, idx, doc.notes, raw_bidi=doc.raw_bidi)
             idx = doc.skip_ws(idx)
             if not isinstance(name, str) or not text.startswith(":", idx):
                 raise json.JSONDecodeError("Expecting property name and ':'", text, idx)
@@ -410,11 +650,11 @@ def _iter_object(doc: _Document, start: int) -> Generator[DocItem, None, int | N
                     return None
             elif name in doc.keys and text.startswith("{", idx):
                 envelope = True
-                value, after = _raw_decode(text, idx, doc.notes)
+                value, after = _raw_decode(text, idx, doc.notes, raw_bidi=doc.raw_bidi)
                 yield doc.item(value, idx, name)
                 idx = after
             else:
-                pairs[name], idx = _raw_decode(text, idx, doc.notes)
+                pairs[name], idx = _raw_decode(text, idx, doc.notes, raw_bidi=doc.raw_bidi)
         except (ValueError, RecursionError) as exc:
             fail_at = start if not envelope else min(idx, end)
             yield doc.fail_decode(fail_at, exc, None)
@@ -463,7 +703,7 @@ def iter_document(
             after = yield from _iter_record_or_envelope(doc, idx, None)
         else:
             try:
-                value, after = _raw_decode(text, idx, notes)
+                value, after = _raw_decode(text, idx, notes, raw_bidi=doc.raw_bidi)
             except _TooManyDigitsError as exc:
                 yield doc.reject(idx, _error_for(text, idx, exc), None)
                 seen_value, idx = True, doc.skip_ws(exc.end)
@@ -479,3 +719,29 @@ def iter_document(
             return
         seen_value = True
         idx = doc.skip_ws(after)
+
+
+# A value of each kind, to stand for records another reader decoded.
+_KIND_VALUES: Final[dict[str, Any]] = {"string": "", "number": 0, "boolean": False}
+
+
+def note_field_kinds(notes: Counter[str], kinds: Mapping[tuple[str, ...], str]) -> None:
+    """Count records decoded elsewhere in a file's ``schema_conflict`` tracking.
+
+    The vectorised webhook path decodes most lines in Polars and knows each
+    field's JSON kind without Python values; this records those kinds as if one
+    such record had been read, so a line the per-line path reads later with
+    another kind drifts exactly as it would have.
+
+    Args:
+        notes: the file's notes counter (the one its records are read with).
+        kinds: field path (``("body", "available")``) to ``string``, ``number``
+            or ``boolean``.
+    """
+    record: dict[str, Any] = {}
+    for path, kind in kinds.items():
+        node = record
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = _KIND_VALUES[kind]
+    _note_fields(notes, record)

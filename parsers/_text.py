@@ -134,3 +134,55 @@ def has_mixed_line_endings(data: bytes) -> bool:
     newlines = data.count(b"\n")
     crlf = data.count(b"\r\n")
     return 0 < crlf < newlines
+
+
+# The encoding check reads this much of a file: thousands of lines, about a millisecond.
+UTF8_SAMPLE_BYTES: Final = 1 << 20
+# Fewer bad lines than this are a few corrupt bytes (B19), not a file in another encoding.
+MIN_INVALID_LINES: Final = 3
+
+
+def mostly_not_utf8(data: bytes) -> tuple[int, int] | None:
+    """Judge from its first lines whether a file is in another encoding than UTF-8.
+
+    A Windows-1252 or Latin-1 export decodes as UTF-8 only lossily, line after
+    line; reading it would fill the tables with U+FFFD (RELIABILITY B21). The
+    file is judged on the non-blank lines that fit in ``UTF8_SAMPLE_BYTES``: it
+    is mostly not UTF-8 when more than half of them, and at least
+    ``MIN_INVALID_LINES``, hold invalid UTF-8. Files with a BOM are not judged
+    here: a UTF-8 BOM is stripped first, UTF-16 with a BOM is transcoded.
+
+    Args:
+        data: the raw file content.
+
+    Returns:
+        ``(invalid, lines)`` when the file is mostly not UTF-8, else None.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    sample = data[start : start + UTF8_SAMPLE_BYTES]
+    if sample.isascii():
+        return None
+    cut = len(data) - start > len(sample)
+    try:
+        sample.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        if cut and exc.reason == "unexpected end of data":
+            return None  # only the character the sample cut in two
+    lines = sample.split(b"\n")
+    if cut:
+        lines.pop()  # NOTE: the sample cut it; its missing end would read as invalid.
+    invalid = total = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        total += 1
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            invalid += 1
+    if invalid >= MIN_INVALID_LINES and invalid * 2 > total:
+        return invalid, total
+    return None

@@ -13,9 +13,13 @@ Rules (SPEC section 3, RELIABILITY section 9), applied to a whole column at once
 4. Sentinel dates (1970-01-01, 0001-01-01, 9999-12-31, ...) become null with
    ``sentinel_timestamp``: they are placeholders, not times.
 5. Whatever is left is tried with python-dateutil, once per *unique* value (RFC
-   2822 dates, ``04/06/2026 09:12`` ...). A day/month order that dateutil could
-   read both ways is ``ambiguous_timestamp``; a string missing its date part or
-   naming an unknown zone abbreviation is ``unparseable_timestamp``.
+   2822 dates, ``04/06/2026 09:12`` ...). The day/month order is decided once
+   per column: a value whose first number is over 12 (``13/04/2026``) proves
+   day-first, one whose second is (``04/13/2026``) proves month-first, and the
+   proven order reads the column's ambiguous values too. Without proof, or with
+   proof both ways, a value dateutil could read both ways is
+   ``ambiguous_timestamp``. A string missing its date part or naming an
+   unknown zone abbreviation is ``unparseable_timestamp``.
 
 The value is null and the issue says why; the caller decides whether a null
 field rejects the record (a receive time does) or is merely noted.
@@ -63,6 +67,8 @@ _NUMERIC: Final = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _AWARE_FORMATS: Final = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z")
 _NAIVE_FORMATS: Final = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 _YEAR_FIRST: Final = re.compile(r"\s*[+-]?\d{4}[-/.]")
+# The first two numbers of a day/month/year date (year last), for the column's order.
+_DAY_MONTH: Final = r"^(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}(?:\D|$)"
 _UTC_NAMES: Final = frozenset({"UTC", "GMT", "UT", "Z"})
 _DEFAULTS: Final = (datetime(2000, 1, 1), datetime(2001, 2, 2))  # noqa: DTZ001 - dateutil fills naive parts
 
@@ -84,15 +90,22 @@ def _tzinfos(name: str | None, offset: int | None) -> int | None:
     raise _UnknownZoneError(name)
 
 
-def _fallback_one(text: str) -> tuple[datetime | None, str | None]:
-    """Parse one leftover string with dateutil; return (datetime, issue)."""
+def _fallback_one(text: str, dayfirst: bool | None) -> tuple[datetime | None, str | None]:
+    """Parse one leftover string with dateutil; return (datetime, issue).
+
+    ``dayfirst`` is the column's proven day/month order, None when unproven.
+    """
     try:
-        first = dateutil_parser.parse(text, default=_DEFAULTS[0], tzinfos=_tzinfos)
-        second = dateutil_parser.parse(text, default=_DEFAULTS[1], tzinfos=_tzinfos)
+        first = dateutil_parser.parse(
+            text, default=_DEFAULTS[0], tzinfos=_tzinfos, dayfirst=bool(dayfirst)
+        )
+        second = dateutil_parser.parse(
+            text, default=_DEFAULTS[1], tzinfos=_tzinfos, dayfirst=bool(dayfirst)
+        )
         if first != second:
             # A part came from the default: the string has no full date ("5", "June").
             return None, "unparseable_timestamp"
-        if not _YEAR_FIRST.match(text):
+        if dayfirst is None and not _YEAR_FIRST.match(text):
             dayfirst = dateutil_parser.parse(
                 text, default=_DEFAULTS[0], tzinfos=_tzinfos, dayfirst=True
             )
@@ -103,13 +116,34 @@ def _fallback_one(text: str) -> tuple[datetime | None, str | None]:
     return first, None
 
 
+def _day_first(texts: pl.Series) -> bool | None:
+    """The day/month order the column's unambiguous dates prove, or None.
+
+    None when no value proves an order, or when values prove both orders (a
+    column mixing the two cannot be read either way, so its ambiguous values
+    stay ambiguous).
+    """
+    parts = texts.str.strip_chars().str.extract_groups(_DAY_MONTH)
+    first = parts.struct.field("1").cast(pl.Int32, strict=False)
+    second = parts.struct.field("2").cast(pl.Int32, strict=False)
+    proof = pl.DataFrame({"first": first, "second": second}).select(
+        day=((pl.col("first") > 12) & (pl.col("second") <= 12)).any(),
+        month=((pl.col("second") > 12) & (pl.col("first") <= 12)).any(),
+    )
+    day, month = proof.row(0)
+    if day == month:
+        return None
+    return bool(day)
+
+
 def _fallback(texts: pl.Series) -> pl.DataFrame:
     """Parse unique leftover strings; return text, wall-clock value, UTC value, issue."""
+    dayfirst = _day_first(texts)
     rows_text, rows_naive, rows_aware, rows_issue = [], [], [], []
     for i, text in enumerate(texts.to_list()):
         value, issue = (None, "unparseable_timestamp")
         if i < MAX_FALLBACK_VALUES:
-            value, issue = _fallback_one(text)
+            value, issue = _fallback_one(text, dayfirst)
         rows_text.append(text)
         is_aware = value is not None and value.tzinfo is not None
         rows_naive.append(None if value is None or is_aware else value)

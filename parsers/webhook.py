@@ -22,11 +22,9 @@ exact duplicates exported twice across page files.
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Final
 
@@ -34,13 +32,19 @@ import polars as pl
 
 from forensics.schema import EVENT_SCHEMA, Rejection
 from parsers._base import Fact, ParseContext, ParseResult
-from parsers._json import RecordError, iter_document, loads_value, parse_record
+from parsers._json import (
+    RecordError,
+    iter_document,
+    loads_value,
+    note_field_kinds,
+    parse_record,
+)
 from parsers._payload import as_id, find, header, lower_keys
 from parsers._text import Line, decode, has_mixed_line_endings, iter_lines, to_utf8
 from parsers._time import count_issues, parse_timestamps_with_issues
+from parsers._webhook_fast import KEY_LISTS, RECEIVE_KEYS, FastRead, read_fast
 
 FORMAT_ID: Final = "webhook.request_log"
-RECEIVE_KEYS: Final = ("received_at", "timestamp", "time", "ts")
 CONTENT_KEYS: Final = ("headers", "request", "body", "payload")
 # Keys that mark another platform's export; such a file is not a webhook log.
 FOREIGN_KEYS: Final = (
@@ -250,16 +254,21 @@ class WebhookRequestLog:
 
         Returns:
             0.9 for a delivery with headers, 0.7 without, 0.4 when the first
-            record is cut by the sniff window but its keys match, else 0.
+            record is cut by the sniff window but its keys match, else 0;
+            half of that when non-JSON lines precede the first record.
         """
         body, _, _ = to_utf8(head)
         text = body.decode("utf-8", errors="replace").lstrip()
-        first = _first_value(text)
+        first, start = _first_value(text)
+        # NOTE: a preamble makes the file less surely ours, so a format that
+        # recognises the file from its first line still wins it.
+        weight = 0.5 if start else 1.0
         if not isinstance(first, dict):
             # The first record may be longer than the sniff window: judge by its keys.
-            plausible = text.startswith(("{", "[")) and not _TEXT_FOREIGN.search(text)
-            if plausible and _TEXT_TIME.search(text) and _TEXT_CONTENT.search(text):
-                return 0.4
+            rest = text[start:]
+            plausible = rest.startswith(("{", "[")) and not _TEXT_FOREIGN.search(rest)
+            if plausible and _TEXT_TIME.search(rest) and _TEXT_CONTENT.search(rest):
+                return 0.4 * weight
             return 0.0
         if any(k in first for k in FOREIGN_KEYS):
             return 0.0
@@ -269,7 +278,7 @@ class WebhookRequestLog:
             return 0.0
         request = first.get("request")
         has_headers = "headers" in first or (isinstance(request, dict) and "headers" in request)
-        return 0.9 if has_headers else 0.7
+        return (0.9 if has_headers else 0.7) * weight
 
     def read(self, data: bytes, ctx: ParseContext) -> ParseResult:
         """Read one request log into canonical rows and rejections.
@@ -284,7 +293,7 @@ class WebhookRequestLog:
             and notes.
         """
         body, shift, notes = to_utf8(data)
-        keys = {name: tuple(ctx.payload.get(name, ())) for name in _KEY_LISTS}
+        keys = {name: tuple(ctx.payload.get(name, ())) for name in KEY_LISTS}
         rows: list[tuple[Any, ...]] = []
         rejections: list[Rejection] = []
         fast: FastRead | None = None
@@ -304,6 +313,7 @@ class WebhookRequestLog:
                 seen = self._read_lines(iter_lines(body), shift, ctx, keys, rows, rejections, notes)
             else:
                 seen = fast.seen
+                note_field_kinds(notes, fast.kinds)
                 slow = ((n, r, o, body[o : o + length]) for n, r, o, length in fast.slow)
                 self._read_lines(slow, shift, ctx, keys, rows, rejections, notes)
 
@@ -441,15 +451,15 @@ class WebhookRequestLog:
         return events.with_columns(attempt=attempt.clip(1, 65535).cast(pl.UInt16))
 
 
-_KEY_LISTS: Final = ("sku", "location", "quantity", "occurred_at", "event_id", "idempotency_key")
+# What makes two rows the same delivery exported twice.
+_COPY_KEY: Final = ("_delivery_key", "received_at", "run_id")
 
 
 def _repeated_copy() -> pl.Expr:
     """True for a row whose (delivery key, receive time, run id) an earlier file already holds."""
     # NOTE: only copies in *other* files are duplicates: page exports overlap at
     # their edges, while one file listing a delivery twice is the log's own content.
-    group = pl.struct("_delivery_key", "received_at", "run_id")
-    first_file = pl.col("file").first().over(group)
+    first_file = pl.col("file").first().over(_COPY_KEY)
     return pl.col("_delivery_key").is_not_null() & (pl.col("file") != first_file)
 
 
@@ -470,30 +480,57 @@ def duplicates(events: pl.DataFrame) -> pl.DataFrame:
         ``first_line`` of the row kept, so the loader can report them.
     """
     events = _with_helpers(events).sort(["file", "record"], maintain_order=True)
-    group = pl.struct("_delivery_key", "received_at", "run_id")
     return (
         events.with_columns(
-            first_file=pl.col("file").first().over(group),
-            first_line=pl.col("line").first().over(group),
+            first_file=pl.col("file").first().over(_COPY_KEY),
+            first_line=pl.col("line").first().over(_COPY_KEY),
         )
         .filter(_repeated_copy())
         .select("file", "line", "record", "first_file", "first_line")
     )
 
 
-def _first_value(text: str) -> Any:
-    """Decode the first record of a head: line one, or the first list element."""
+def _first_value(text: str, max_preamble: int = 64) -> tuple[Any, int]:
+    """Decode the first record of a head: line one, or the first list element.
+
+    Up to ``max_preamble`` lines that cannot start a record (a banner, an
+    ``# exported by`` comment, a stack trace) are stepped over first, so the
+    first line alone does not decide the format (RELIABILITY B13).
+
+    Args:
+        text: the decoded head, without leading whitespace.
+        max_preamble: how many such lines to step over at most.
+
+    Returns:
+        The decoded value (None when none could be decoded) and the index in
+        text where it starts: 0 unless a preamble was stepped over.
+    """
     notes: Counter[str] = Counter()
-    if text.startswith("["):
-        for item in iter_document(text, notes):
-            return item.value
-        return None
-    first_line = text.split("\n", 1)[0]
-    value = loads_value(first_line, notes)
+    # NOTE: "[" opens a record list only before "{" or "]"; a line such as
+    # "[2026-04-06 09:00] receiver started" is a banner.
+    opener = re.compile(r"\s*(?=\{|\[\s*[{\]])")
+    start = 0
+    for _ in range(max_preamble + 1):
+        found = opener.match(text, start)
+        if found:
+            start = found.end()
+            break
+        newline = text.find("\n", start)
+        if newline == -1:
+            return None, 0
+        start = newline + 1
+    else:
+        return None, 0
+    rest = text[start:] if start else text
+    if rest.startswith("["):
+        for item in iter_document(rest, notes):
+            return item.value, start
+        return None, start
+    value = loads_value(rest.split("\n", 1)[0], notes)
     if isinstance(value, RecordError):
-        value = next(iter(iter_document(text, notes)), None)
-        return None if value is None else value.value
-    return value
+        item = next(iter(iter_document(rest, notes)), None)
+        return (None if item is None else item.value), start
+    return value, start
 
 
 def _is_document(body: bytes) -> bool:
@@ -599,331 +636,6 @@ def _to_events(
         *(pl.col(name).cast(dtype) for name, dtype in HELPER_COLUMNS.items()),
     )
     return events, rejected, notes
-
-
-# --- the vectorised NDJSON path --------------------------------------------------------
-#
-# Lines are framed and decoded by Polars with an explicit schema, never an
-# inferred one. A line is decoded here only when cheap text checks prove that
-# Polars reads it exactly as the per-line path does; any other line (bad JSON,
-# arrays, nested objects, a body logged as a string, \u escapes, fractional
-# numbers, duplicate keys, ...) is handed to the per-line Python path with its
-# line number, record number and offset, so rejections and notes stay the
-# per-line path's. A chunk that Polars still fails to decode is bisected and
-# only its smallest failing pieces go to the per-line path.
-
-_DECODE_CHUNK: Final = 65_536
-_BISECT_FLOOR: Final = 256
-_BLANK: Final = " \t\n\r\x0b\x0c"  # what bytes.strip() removes
-_TOP: Final = (*RECEIVE_KEYS, "processed_at", "status", "response_status", "endpoint")
-_TOP_MORE: Final = ("attempt_number", "event_id")
-_HEADERS: Final = (
-    "x-shopify-topic",
-    "x-github-event",
-    "x-shopify-event-id",
-    "x-github-delivery",
-    "svix-id",
-    "webhook-id",
-    "x-shopify-webhook-id",
-    "x-shopify-triggered-at",
-    "svix-timestamp",
-    "webhook-timestamp",
-    "stripe-signature",
-    "x-hookdeck-eventid",
-    "x-hookdeck-attempt-count",
-    "idempotency-key",
-    "x-idempotency-key",
-)
-# Headers whose mere presence changes the reading (a null value still counts).
-_PRESENCE: Final = ("stripe-signature", "svix-id", "webhook-id")
-_BODY_FIXED: Final = ("object", "id", "created", "type")
-# Keys whose value decides the shape; a line using them differently goes slow.
-_CONTAINERS: Final = ("headers", "body", "payload")
-
-
-@dataclass(frozen=True, slots=True)
-class FastRead:
-    """What the vectorised path read from one NDJSON body.
-
-    Attributes:
-        frame: raw rows in ``_RAW_SCHEMA`` for the lines it decoded.
-        slow: ``(line, record, offset, length)`` of the non-blank lines left to
-            the per-line path, in file order.
-        seen: non-blank lines (records) in the body.
-    """
-
-    frame: pl.DataFrame
-    slow: list[tuple[int, int, int, int]]
-    seen: int
-
-
-def _frame(body: bytes) -> pl.DataFrame:
-    """Split body on ``\\n`` into ``text`` (String, null when not UTF-8) and ``length``."""
-    expected = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-    if body and b"\r" not in body and b"\x1f" not in body:
-        # NOTE: Polars' CSV reader with no quoting and an absent separator is a
-        # parallel line splitter; it keeps blank lines as nulls. The row count is
-        # checked, and any doubt (CR, unit separator, bad UTF-8) takes the split below.
-        try:
-            lines = pl.read_csv(
-                io.BytesIO(body),
-                has_header=False,
-                separator="\x1f",
-                quote_char=None,
-                schema={"text": pl.String},
-                comment_prefix=None,
-            )
-        except pl.exceptions.PolarsError:
-            lines = None
-        if lines is not None and lines.height == expected:
-            return lines.with_columns(length=pl.col("text").str.len_bytes().fill_null(0))
-    parts = body.split(b"\n")[:expected]
-    try:
-        texts: list[str | None] = body.decode("utf-8").split("\n")[:expected]
-    except UnicodeDecodeError:
-        # NOTE: only a file with invalid UTF-8 pays for this loop; its bad lines
-        # (null text) go to the per-line path, which notes them.
-        texts = [_utf8_or_none(p) for p in parts]
-    return pl.DataFrame(
-        {
-            "text": pl.Series(texts, dtype=pl.String),
-            "length": pl.Series([len(p) for p in parts], dtype=pl.UInt32),
-        }
-    )
-
-
-def _utf8_or_none(raw: bytes) -> str | None:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
-def _payload_keys(keys: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
-    return tuple(k for name in _KEY_LISTS for k in keys[name])
-
-
-def _alternation(names: Iterable[str]) -> str:
-    return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-
-
-def _schema(keys: dict[str, tuple[str, ...]]) -> dict[str, pl.DataType]:
-    body_names = dict.fromkeys((*_BODY_FIXED, *_payload_keys(keys)))
-    body = pl.Struct(dict.fromkeys(body_names, pl.String))
-    return {
-        **dict.fromkeys((*_TOP, *_TOP_MORE), pl.String),
-        "headers": pl.Struct(dict.fromkeys(_HEADERS, pl.String)),
-        "body": body,
-        "payload": body,
-    }
-
-
-def _relevant(keys: dict[str, tuple[str, ...]]) -> str:
-    """A regex for every key the decode reads, at any level, followed by its colon."""
-    names = (*_TOP, *_TOP_MORE, *_HEADERS, *_CONTAINERS, "request", *_BODY_FIXED)
-    return f'"(?:{_alternation((*names, *_payload_keys(keys)))})"\\s*:'
-
-
-# One pass for everything that sends a (header-normalised) line to the per-line path:
-# arrays, backslash escapes (keys spelt in \u escapes, surrogates), the Kelvin sign
-# (lower-cases to "k"), a request object, null values (a duplicate key set to null
-# hides from the key count), numbers Polars prints differently (fractions,
-# exponents, past Int64, -0, NaN), a header name used as a value (the normalisation
-# would rewrite it) and idempotency keys (case-sensitive in a body, not in headers).
-_SLOW_TEXT: Final = "|".join(
-    (
-        r"[\[\\\u212a]",
-        r'"request"\s*:',
-        r":\s*null\s*[,}]",
-        r'":\s*(?:-?\d+[.eE]|-?\d{19}|-0\s*[,}]|-?(?:NaN|Infinity))',
-        rf':\s*"(?:{_alternation(_HEADERS)})"',
-        r'idempotency-key"',
-        rf'"(?:{_alternation(_CONTAINERS)})"\s*:\s*[^{{\s]',
-    )
-)
-
-
-def _eligible(text: pl.Expr) -> pl.Expr:
-    """Cheap checks that a (header-normalised) line decodes in Polars as in Python.
-
-    Duplicate keys (Python keeps the last, Polars the first) are caught after
-    the decode, by comparing the key count with the fields decoded.
-    """
-    opens = text.str.count_matches("{", literal=True)
-    expected = pl.lit(1, pl.UInt32)
-    for name in _CONTAINERS:
-        expected = expected + pl.col(f"_has_{name}").cast(pl.UInt32)
-    return (
-        text.str.starts_with("{")
-        & text.str.ends_with("}")
-        # Only the top object, headers, body and payload are objects, and flat.
-        & (opens == expected)
-        & (text.str.count_matches("}", literal=True) == opens)
-        & ~text.str.contains(_SLOW_TEXT)
-    )
-
-
-def _decode(lines: pl.Series, schema: dict[str, pl.DataType]) -> list[tuple[int, pl.DataFrame]]:
-    """Decode lines (positions 0..n-1) in chunks; return (start, frame) of those that decoded."""
-    out: list[tuple[int, pl.DataFrame]] = []
-    pending = [
-        (start, min(_DECODE_CHUNK, lines.len() - start))
-        for start in range(0, lines.len(), _DECODE_CHUNK)
-    ]
-    while pending:
-        start, size = pending.pop()
-        buffer = lines.slice(start, size).str.join("\n").item().encode()
-        try:
-            out.append((start, pl.read_ndjson(buffer, schema=schema)))
-        except pl.exceptions.PolarsError:
-            if size > _BISECT_FLOOR:
-                half = size // 2
-                pending += [(start, half), (start + half, size - half)]
-    return out
-
-
-def read_fast(body: bytes, keys: dict[str, tuple[str, ...]]) -> FastRead:
-    """Decode the NDJSON lines of body that the vectorised path can read exactly.
-
-    Args:
-        body: UTF-8 bytes without a BOM (``to_utf8``).
-        keys: the payload key lists.
-
-    Returns:
-        The raw rows of the decoded lines and the locations of the rest.
-    """
-    lines = _frame(body).with_row_index("_i")
-    lines = lines.with_columns(
-        line=(pl.col("_i") + 1).cast(pl.UInt32),
-        _start=(pl.col("length").cast(pl.Int64) + 1).cum_sum() - pl.col("length") - 1,
-        text=pl.col("text").str.strip_suffix("\r"),
-    )
-    blank = (pl.col("length") == 0) | (
-        pl.col("text").str.strip_chars(_BLANK).str.len_bytes() == 0
-    ).fill_null(False)
-    lines = lines.filter(~blank).with_columns(record=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32))
-    normal = pl.col("text").str.replace_many(
-        [f'"{h}"' for h in _HEADERS], [f'"{h}"' for h in _HEADERS], ascii_case_insensitive=True
-    )
-    text = pl.col("text")
-    lines = (
-        lines.with_columns(text=normal)
-        .with_columns(
-            **{f"_has_{c}": text.str.contains(rf'"{c}"\s*:\s*\{{') for c in _CONTAINERS},
-            **{f"_named_{h}": text.str.contains(f'"{h}"', literal=True) for h in _PRESENCE},
-            _keys=text.str.count_matches(_relevant(keys)),
-        )
-        .with_columns(_fast=text.is_not_null() & _eligible(text).fill_null(False))
-    )
-    candidates = lines.filter("_fast").drop("_fast")
-    schema = _schema(keys)
-    if b'"payload"' not in body:
-        # NOTE: every key the decode reads widens it; a file that never names a
-        # payload object does not pay for a second body struct.
-        del schema["payload"]
-    parts = [
-        pl.concat([candidates.slice(start, frame.height).drop("text"), frame], how="horizontal")
-        for start, frame in _decode(candidates.get_column("text"), schema)
-    ]
-    if parts:
-        frame = pl.concat(parts)
-    else:
-        frame = pl.DataFrame(schema={**candidates.drop("text").schema, **schema})
-    # The objects Polars decoded are the ones the text checks counted, and no
-    # presence-only header hides behind a null value.
-    ok = pl.lit(True)
-    for c in _CONTAINERS:
-        decoded = pl.col(c).is_not_null() if c in schema else pl.lit(False)
-        ok = ok & (decoded == pl.col(f"_has_{c}"))
-    for h in _PRESENCE:
-        ok = ok & (pl.col(f"_named_{h}").not_() | pl.col("headers").struct.field(h).is_not_null())
-    # Every key occurrence was decoded into its own field: no duplicates, none elsewhere.
-    ok = ok & (pl.col("_keys") == _decoded_count(schema))
-    frame = frame.filter(ok)
-    raw = frame.select(_raw_columns(keys, schema))
-    slow = (
-        lines.select("line", "record", "_start", "length")
-        .join(frame.select("record"), on="record", how="anti")
-        .sort("record")
-        .rows()
-    )
-    return FastRead(raw, slow, lines.height)
-
-
-def _decoded_count(schema: dict[str, pl.DataType]) -> pl.Expr:
-    counts = []
-    for name, dtype in schema.items():
-        counts.append(pl.col(name).is_not_null().cast(pl.UInt32))
-        if isinstance(dtype, pl.Struct):
-            struct = pl.col(name).struct
-            counts += [struct.field(f.name).is_not_null().cast(pl.UInt32) for f in dtype.fields]
-    return pl.sum_horizontal(counts)
-
-
-def _raw_columns(keys: dict[str, tuple[str, ...]], schema: dict[str, pl.DataType]) -> list[pl.Expr]:
-    """The per-line path's ``_fields`` as expressions over the decoded struct columns."""
-    top = pl.col
-    has_body = pl.col("body").is_not_null()
-    payload = pl.col("payload") if "payload" in schema else pl.lit(None, schema["body"])
-    headers = pl.col("headers").struct
-
-    def field(name: str) -> pl.Expr:  # obj.get(name): the body if logged, else the payload
-        return (
-            pl.when(has_body)
-            .then(pl.col("body").struct.field(name))
-            .otherwise(payload.struct.field(name))
-        )
-
-    def find_expr(name: str) -> pl.Expr:
-        return pl.coalesce([*(field(k) for k in keys[name]), pl.lit(None, pl.String)])
-
-    def header_expr(*names: str) -> pl.Expr:
-        return pl.coalesce([pl.when(headers.field(n) != "").then(headers.field(n)) for n in names])
-
-    def as_id(value: pl.Expr) -> pl.Expr:
-        stripped = value.str.strip_chars()
-        return pl.when(stripped != "").then(stripped)
-
-    stripe = (field("object") == "event").fill_null(False) | headers.field(
-        "stripe-signature"
-    ).is_not_null()
-    svix = headers.field("svix-id").is_not_null() | headers.field("webhook-id").is_not_null()
-    topic = header_expr("x-shopify-topic", "x-github-event")
-    event = header_expr("x-shopify-event-id", "x-github-delivery", "svix-id", "webhook-id")
-    delivery = header_expr("x-shopify-webhook-id")
-    sent = header_expr("x-shopify-triggered-at", "svix-timestamp", "webhook-timestamp")
-    event = pl.when(stripe).then(pl.coalesce(event, field("id"))).otherwise(event)
-    sent = pl.when(stripe).then(pl.coalesce(sent, field("created"))).otherwise(sent)
-    topic = pl.when(stripe | svix).then(pl.coalesce(topic, field("type"))).otherwise(topic)
-    hint = top("attempt_number")
-    hookdeck = pl.coalesce(
-        header_expr("x-hookdeck-eventid"), pl.when(hint.is_not_null()).then(top("event_id"))
-    )
-    event = pl.coalesce(event, hookdeck, find_expr("event_id"))
-    hint = pl.coalesce(hint, header_expr("x-hookdeck-attempt-count"))
-    idempotency = pl.coalesce(
-        delivery, header_expr("idempotency-key", "x-idempotency-key"), find_expr("idempotency_key")
-    )
-    return [
-        pl.col("line"),
-        pl.col("record"),
-        pl.col("_start").alias("_offset"),
-        pl.col("_start"),
-        pl.coalesce([top(k) for k in RECEIVE_KEYS]).alias("_received_raw"),
-        pl.coalesce(find_expr("occurred_at"), sent).alias("_occurred_raw"),
-        top("processed_at").alias("_processed_raw"),
-        pl.coalesce(top("status"), top("response_status")).alias("_status_raw"),
-        as_id(topic).alias("_topic"),
-        as_id(top("endpoint")).alias("_endpoint"),
-        as_id(event).alias("event_id"),
-        as_id(delivery).alias("_delivery_id"),
-        as_id(idempotency).alias("idempotency_key"),
-        as_id(find_expr("sku")).alias("sku"),
-        as_id(find_expr("location")).alias("location"),
-        find_expr("quantity").alias("_quantity_raw"),
-        hint.alias("_hint_raw"),
-        pl.lit(False).alias("_body_not_json"),
-    ]
 
 
 PARSER: Final = WebhookRequestLog()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from forensics.findings import AnalysisResult, InputFile
-from forensics.schema import Rejection
+from forensics.schema import NOTE_CODES, Rejection
 from reports._text import DASH, Stat, flatten, fmt_int, plural, visible
 
 REJECTION_EXAMPLES: Final = 3
@@ -33,6 +33,15 @@ class FileRow:
     records: str
     rejected: str
     notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRow:
+    """One note code over all files: how often it was raised and what it means."""
+
+    code: str
+    count: str
+    meaning: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +75,7 @@ class DataQuality:
     timezone: str
     config_origin: str
     config: tuple[Stat, ...]
+    notes: tuple[NoteRow, ...] = ()
 
 
 def build_data_quality(result: AnalysisResult, scrub: Scrub) -> DataQuality:
@@ -111,12 +121,25 @@ def build_data_quality(result: AnalysisResult, scrub: Scrub) -> DataQuality:
         timezone=timezone,
         config_origin=origin,
         config=config,
+        notes=_notes(inputs),
     )
 
 
 def rejected_lines(inputs: Iterable[InputFile]) -> int:
     """Return the number of rejected lines over all files."""
     return sum(f.rejected for f in inputs)
+
+
+def _notes(inputs: Iterable[InputFile]) -> tuple[NoteRow, ...]:
+    """Each note code raised, with its count over all files and its meaning, by code."""
+    counts: Counter[str] = Counter()
+    for f in inputs:
+        counts.update(f.notes)
+    return tuple(
+        NoteRow(visible(code), fmt_int(n), NOTE_CODES.get(code, ""))
+        for code, n in sorted(counts.items())
+        if n
+    )
 
 
 def _configuration(config: dict[str, Any]) -> tuple[str, str, tuple[Stat, ...]]:

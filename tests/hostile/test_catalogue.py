@@ -15,15 +15,19 @@ import gzip
 import io
 import json
 import os
+import shutil
 import stat
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
 from hostile._fixtures import (
     BOOMI_FOLDER,
+    PAYLOAD,
     boomi_log,
     hook,
     hook_line,
@@ -36,10 +40,14 @@ from hostile._fixtures import (
     zap_page,
 )
 
+from forensics.analysis import analyze
+from forensics.config import Config
+from parsers._base import ParseContext
 from parsers._json import MAX_RECORD_BYTES
 from parsers._time import parse_timestamps_with_issues
 from parsers._walk import Limits
 from parsers.webhook import PARSER as WEBHOOK
+from reports import render_html, render_markdown
 
 NDJ = "hooks.ndjson"
 DOC = "zaps.json"
@@ -156,14 +164,30 @@ def test_b13_preamble_lines_are_rejected_one_by_one_when_read() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not yet: webhook.sniff judges by the first line, so a non-JSON preamble hides "
-    "the file from detection (fix belongs in parsers/webhook.py, not owned here)",
-)
 def test_b13_preamble_does_not_decide_format_detection(tmp_path: Path) -> None:
     entry = one(tmp_path, NDJ, ndjson(*PREAMBLE, hook_line(1), hook_line(2)))
     assert counts(entry) == (5, 3, {"invalid_json": 3})
+    assert entry["format"] == "webhook.request_log"
+
+
+@pytest.mark.parametrize(
+    "preamble",
+    [["# exported by receiver v2.1"], ["[2026-04-06 09:00:00] INFO receiver started"]],
+    ids=["comment", "bracketed_banner"],
+)
+def test_b13_comment_and_bracketed_banner_preambles(tmp_path: Path, preamble: list[str]) -> None:
+    entry = one(tmp_path, NDJ, ndjson(*preamble, hook_line(1)))
+    assert entry["format"] == "webhook.request_log"
+    assert counts(entry) == (2, 1, {"invalid_json": 1})
+
+
+def test_b13_preamble_is_bounded_and_lowers_the_sniff_score() -> None:
+    plain = WEBHOOK.sniff(ndjson(hook_line(1)), NDJ)
+    after_banner = WEBHOOK.sniff(ndjson(*PREAMBLE, hook_line(1)), NDJ)
+    assert 0 < after_banner < plain
+    assert WEBHOOK.sniff(ndjson(*["banner"] * 64, hook_line(1)), NDJ) > 0
+    # Past 64 non-JSON lines the file is text, not a request log with a banner.
+    assert WEBHOOK.sniff(ndjson(*["banner"] * 65, hook_line(1)), NDJ) == 0
 
 
 def test_b14_stack_trace_lines_are_rejected_by_the_json_reader(tmp_path: Path) -> None:
@@ -185,6 +209,32 @@ def test_b14_stack_trace_lines_continue_the_previous_event_in_a_text_log(tmp_pat
     entry = one(tmp_path, f"{BOOMI_FOLDER}/process_log.txt", data)
     assert entry["format"] == "boomi.process_log"
     assert counts(entry) == (3, 0, {})
+
+
+def test_b15_nul_in_the_first_8_kib_makes_the_file_binary(tmp_path: Path) -> None:
+    data = ndjson(hook_line(1)).replace(b"SKU-1", b"SKU\x001") + ndjson(hook_line(2))
+    assert one(tmp_path, NDJ, data) == "skip: binary file, not a text log"
+
+
+def test_b15_escaped_control_characters_are_data(tmp_path: Path) -> None:
+    line = hook_line(1, body={"sku": "A\u0000B\u0007C"})  # written as \u0000 and \u0007
+    loaded = load_tree(write_tree(tmp_path, {NDJ: ndjson(line, hook_line(2))}))
+    entry = summary(loaded)[NDJ]
+    assert counts(entry) == (2, 0, {}) and entry["notes"] == {}
+    assert loaded.events.sort("record").get_column("sku").to_list() == ["A\x00B\x07C", "SKU-1"]
+
+
+@pytest.mark.parametrize("control", ["\x01", "\x1f", "\t", "\x00"], ids=["soh", "us", "tab", "nul"])
+def test_b15_raw_control_character_inside_a_string_rejects_only_its_line(
+    tmp_path: Path, control: str
+) -> None:
+    # RFC 8259 requires control characters in strings to be escaped; the strict
+    # decoder refuses them. A raw NUL past the first 8 KiB is not taken for binary.
+    filler = [hook_line(i) for i in range(2, 62)]
+    bad = hook_line(1, body={"sku": "A@B"}).replace("@", control)
+    entry = one(tmp_path, NDJ, ndjson(*filler, bad, hook_line(99)))
+    assert counts(entry) == (62, 1, {"invalid_json": 1})
+    assert entry["where"] == [(61, "invalid_json")] and entry["notes"] == {}
 
 
 # --- 3.1 framing: a JSON document format (Zapier Zap Runs pages) ----------------------
@@ -274,22 +324,51 @@ def test_b19_a_few_invalid_bytes_keep_the_record_with_a_note(tmp_path: Path) -> 
     assert loaded.events.get_column("sku").to_list() == ["caf\ufffd", "SKU-1"]
 
 
-def test_b21_whole_cp1252_file_is_not_decoded_silently(tmp_path: Path) -> None:
-    lines = [json.dumps(hook(i, body={"sku": "café"}), ensure_ascii=False) for i in range(4)]
-    entry = one(tmp_path, NDJ, "\n".join(lines).encode("cp1252"))
-    # Today: every record survives lossily and every line is noted, so it is not silent.
-    assert counts(entry) == (4, 0, {}) and entry["notes"] == {"invalid_utf8": 4}
+def cp1252_file(bad: int, good: int) -> bytes:
+    """NDJSON with ``bad`` lines encoded in cp1252 (an é each), then ``good`` UTF-8 lines."""
+    lines = [
+        json.dumps(hook(i, body={"sku": "café"}), ensure_ascii=False).encode("cp1252")
+        for i in range(bad)
+    ]
+    lines += [hook_line(bad + i).encode() for i in range(good)]
+    return b"\n".join(lines) + b"\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not yet: no --encoding option; a mostly non-UTF-8 file is read lossily with a "
-    "per-line invalid_utf8 note instead of a file error suggesting --encoding",
-)
 def test_b21_mostly_non_utf8_file_is_a_file_error(tmp_path: Path) -> None:
-    lines = [json.dumps(hook(i, body={"sku": "café"}), ensure_ascii=False) for i in range(4)]
-    entry = one(tmp_path, NDJ, "\n".join(lines).encode("cp1252"))
-    assert isinstance(entry, str) and "encoding" in entry
+    entry = one(tmp_path, NDJ, cp1252_file(bad=3, good=2))
+    assert entry == (
+        "skip: not UTF-8 text (3 of its first 5 lines hold invalid bytes, likely a "
+        "Windows-1252 or Latin-1 export), not read; re-save it with UTF-8 encoding and run again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad", "good"), [(2, 2), (2, 0), (3, 3)], ids=["half", "below_minimum", "half_of_six"]
+)
+def test_b21_a_few_bad_lines_are_read_lossily_with_a_note(
+    tmp_path: Path, bad: int, good: int
+) -> None:
+    # The rule: more than half of the non-blank lines, and at least three, are invalid.
+    entry = one(tmp_path, NDJ, cp1252_file(bad, good))
+    assert counts(entry) == (bad + good, 0, {}) and entry["notes"] == {"invalid_utf8": bad}
+
+
+def test_b21_cp1252_inside_a_gzip_is_a_file_error_too(tmp_path: Path) -> None:
+    entry = one(tmp_path, NDJ + ".gz", gzip.compress(cp1252_file(bad=4, good=0)))
+    assert entry.startswith("skip: not UTF-8 text (4 of its first 4 lines")
+
+
+def test_b22_mixed_encodings_are_decoded_per_line_with_a_note_each(tmp_path: Path) -> None:
+    utf8 = [json.dumps(hook(i, body={"sku": "café"}), ensure_ascii=False).encode() for i in (1, 2)]
+    cp1252 = json.dumps(hook(3, body={"sku": "café"}), ensure_ascii=False).encode("cp1252")
+    latin1 = json.dumps(hook(4, body={"sku": "naïve"}), ensure_ascii=False).encode("latin-1")
+    data = b"\n".join([utf8[0], cp1252, utf8[1], latin1, hook_line(5).encode()]) + b"\n"
+    loaded = load_tree(write_tree(tmp_path, {NDJ: data}))
+    entry = summary(loaded)[NDJ]
+    # Per line: the bad lines are read lossily and each is noted; no line ranges are reported.
+    assert counts(entry) == (5, 0, {}) and entry["notes"] == {"invalid_utf8": 2}
+    skus = loaded.events.sort("record").get_column("sku").to_list()
+    assert skus == ["café", "caf\ufffd", "café", "na\ufffdve", "SKU-1"]
 
 
 def test_b23_lone_surrogate_escape_is_replaced_with_a_note(tmp_path: Path) -> None:
@@ -421,28 +500,42 @@ def test_b36_missing_null_and_empty_keys_never_drop_the_record(tmp_path: Path) -
     assert counts(entry) == (3, 0, {})
 
 
-NOT_YET_NOTES = [
+def test_b37_header_names_match_whatever_their_case(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({**hook(1), "headers": {"x-shopify-webhook-id": "d1"}}),
+        json.dumps({**hook(2), "headers": {"X-SHOPIFY-WEBHOOK-ID": "d1"}}),
+    ]
+    loaded = load_tree(write_tree(tmp_path, {NDJ: ndjson(*lines)}))
+    # Headers are case-insensitive (RFC 9110): both lines are deliveries of d1.
+    assert loaded.events.sort("record").get_column("attempt").to_list() == [1, 2]
+    assert set(loaded.events.get_column("run_id")) == {"d1"}
+
+
+def test_b37_body_keys_are_case_sensitive_and_dots_are_not_paths(tmp_path: Path) -> None:
+    bodies = [
+        {"Sku": "A", "QTY": 1},  # neither spelling is in the [payload] key lists
+        {"sku": "B", "inventory.qty": 2},  # a dotted key is a plain key
+        {"sku": "C", "inventory": {"qty": 3}},  # found by the nested search for "qty"
+    ]
+    lines = [json.dumps(hook(i, body=body)) for i, body in enumerate(bodies, start=1)]
+    loaded = load_tree(write_tree(tmp_path, {NDJ: ndjson(*lines)}))
+    rows = loaded.events.sort("record")
+    assert rows.get_column("sku").to_list() == [None, "B", "C"]
+    assert rows.get_column("quantity").to_list() == [None, None, 3.0]
+    dotted = {**PAYLOAD, "quantity": ("inventory.qty",)}
+    result = WEBHOOK.read(ndjson(*lines), ParseContext("x.ndjson", ZoneInfo("UTC"), dotted))
+    assert result.events.sort("record").get_column("quantity").to_list() == [None, 2.0, None]
+
+
+CATALOGUE_NOTES = [
+    pytest.param(ndjson(hook_line(1, body={"sku": BIDI})), "bidi_control", id="b24_bidi_note"),
     pytest.param(
-        ndjson(hook_line(1, body={"sku": BIDI})),
-        "bidi_control",
-        id="b24_bidi_note",
-        marks=pytest.mark.xfail(strict=True, reason="not yet: no bidi_control note"),
-    ),
-    pytest.param(
-        ndjson(hook_line(1)[:-1] + ', "status": 500}'),
-        "duplicate_key",
-        id="b26_duplicate_key_note",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="not yet: duplicate keys are resolved last-wins without a note; "
-            "an object_pairs_hook would slow every record and the webhook fast path too",
-        ),
+        ndjson(hook_line(1)[:-1] + ', "status": 500}'), "duplicate_key", id="b26_duplicate_key_note"
     ),
     pytest.param(
         ndjson(hook_line(1, body={"sku": "S", "available": 2**70})),
         "integer_out_of_range",
         id="b28_integer_out_of_range_note",
-        marks=pytest.mark.xfail(strict=True, reason="not yet: no integer_out_of_range note"),
     ),
     pytest.param(
         ndjson(
@@ -451,14 +544,120 @@ NOT_YET_NOTES = [
         ),
         "schema_conflict",
         id="b34_schema_conflict_note",
-        marks=pytest.mark.xfail(strict=True, reason="not yet: no schema_conflict note"),
     ),
 ]
 
 
-@pytest.mark.parametrize(("data", "note"), NOT_YET_NOTES)
+@pytest.mark.parametrize(("data", "note"), CATALOGUE_NOTES)
 def test_notes_the_catalogue_asks_for(tmp_path: Path, data: bytes, note: str) -> None:
-    assert note in one(tmp_path, NDJ, data)["notes"]
+    entry = one(tmp_path, NDJ, data)
+    assert entry["notes"] == {note: 1} and entry["rejected"] == 0
+
+
+def test_b24_bidi_controls_escaped_or_in_keys_are_noted_once_per_record(tmp_path: Path) -> None:
+    escaped = hook_line(1, body={"sku": "A\u202eB"})  # json.dumps writes the escape \u202e
+    in_key = json.dumps(hook(2, body={"sku": "S", "n\u2066ote": 1}), ensure_ascii=False)
+    several = json.dumps(hook(3, body={"sku": BIDI, "location": "\u200fL"}), ensure_ascii=False)
+    literal = hook_line(4, body={"sku": "A\\u202eB"})  # an escaped backslash: plain text
+    loaded = load_tree(write_tree(tmp_path, {NDJ: ndjson(escaped, in_key, several, literal)}))
+    assert summary(loaded)[NDJ]["notes"] == {"bidi_control": 3}
+    skus = loaded.events.sort("record").get_column("sku").to_list()
+    assert skus == ["A\u202eB", "S", BIDI, "A\\u202eB"]
+
+
+def test_b24_bidi_control_in_a_document(tmp_path: Path) -> None:
+    page = zap_page(zap(1, data_in={"sku": BIDI}), zap(2)).encode()
+    assert one(tmp_path, DOC, page)["notes"] == {"bidi_control": 1}
+
+
+@pytest.mark.parametrize("ascii_only", [False, True], ids=["raw", "escaped"])
+def test_b24_bidi_control_in_json_logged_as_a_string_is_noted_once(
+    tmp_path: Path, ascii_only: bool
+) -> None:
+    data_in = json.dumps({"sku": BIDI}, ensure_ascii=ascii_only)
+    page = json.dumps({"data": [zap(1, data_in=data_in)]}, ensure_ascii=False)
+    assert one(tmp_path, DOC, page.encode())["notes"] == {"bidi_control": 1}
+
+
+def test_b26_duplicate_keys_anywhere_are_noted_once_per_record(tmp_path: Path) -> None:
+    nested = hook_line(1, body={"sku": "A"})[:-2] + ', "sku": "B"}}'
+    twice = hook_line(2)[:-1] + ', "status": 500, "status": 502}'
+    case_only = hook_line(3)[:-1] + ', "Status": 500}'  # keys differ by case: not duplicates
+    loaded = load_tree(write_tree(tmp_path, {NDJ: ndjson(nested, twice, case_only)}))
+    assert summary(loaded)[NDJ]["notes"] == {"duplicate_key": 2}
+    rows = loaded.events.sort("record")
+    assert rows.get_column("sku").to_list() == ["B", "SKU-1", "SKU-1"]  # last wins
+    assert rows.get_column("status").to_list() == ["ok", "error", "ok"]
+
+
+def test_b26_duplicate_key_in_a_document(tmp_path: Path) -> None:
+    text = zap_page(zap(1), zap(2)).replace(
+        '"zap_title": "Z"', '"zap_title": "Z", "zap_title": "Y"', 1
+    )
+    entry = one(tmp_path, DOC, text.encode())
+    assert counts(entry) == (2, 0, {}) and entry["notes"] == {"duplicate_key": 1}
+
+
+def test_b27_b26_b28_notes_of_one_record_are_each_counted_once() -> None:
+    line = hook_line(1, body={"sku": "S", "a": 2**64, "b": -(2**63) - 1})[:-2]
+    line += ', "c": NaN, "d": Infinity, "sku": "T", "sku": "U"}}'
+    result = read_with(WEBHOOK, ndjson(line))
+    assert dict(result.notes) == {
+        "nonfinite_number": 1,
+        "integer_out_of_range": 1,
+        "duplicate_key": 1,
+    }
+    assert result.events.get_column("sku").to_list() == ["U"]
+
+
+@pytest.mark.parametrize(
+    ("value", "noted"),
+    [(2**63 - 1, False), (-(2**63), False), (2**63, True), (-(2**63) - 1, True)],
+    ids=["int64_max", "int64_min", "past_max", "past_min"],
+)
+def test_b28_integer_out_of_range_is_past_signed_64_bit(
+    tmp_path: Path, value: int, noted: bool
+) -> None:
+    data = ndjson(hook_line(1, body={"sku": "S", "ids": [1, value]}))
+    entry = one(tmp_path, NDJ, data)
+    assert entry["notes"] == ({"integer_out_of_range": 1} if noted else {})
+
+
+def test_b28_integer_out_of_range_in_a_document(tmp_path: Path) -> None:
+    page = zap_page(zap(1), zap(2, data_in={"sku": "S", "n": -(2**64)})).encode()
+    entry = one(tmp_path, DOC, page)
+    assert counts(entry) == (2, 0, {}) and entry["notes"] == {"integer_out_of_range": 1}
+
+
+def test_b34_schema_conflict_is_counted_once_per_field_per_file(tmp_path: Path) -> None:
+    lines = [
+        hook_line(1, body={"sku": "A", "available": 12, "location": 7}),
+        hook_line(2, body={"sku": "B", "available": "12.00", "location": 7}),
+        hook_line(3, body={"sku": "C", "available": "3", "location": "WH-7"}),
+        hook_line(4, body={"sku": "D", "available": None, "location": None}),
+        hook_line(5, status="ok", body={"sku": "E", "available": 1}),
+    ]
+    entry = one(tmp_path, NDJ, ndjson(*lines))
+    # available, location and status drift; each is one conflict however often it drifts.
+    assert counts(entry) == (5, 0, {}) and entry["notes"] == {"schema_conflict": 3}
+
+
+def test_b34_null_and_json_logged_as_a_string_are_not_schema_conflicts(tmp_path: Path) -> None:
+    lines = [
+        hook_line(1, body={"sku": "A", "available": 1}),
+        hook_line(2, body={"sku": "B", "available": None}),
+        hook_line(3, body='{"sku": "C", "available": 2}'),
+    ]
+    entry = one(tmp_path, NDJ, ndjson(*lines))
+    assert counts(entry) == (3, 0, {}) and entry["notes"] == {}
+
+
+def test_b34_schema_conflict_in_a_document_and_per_file(tmp_path: Path) -> None:
+    drift = zap_page(zap(1, data_in={"qty": 1}), zap(2, data_in={"qty": "1"}))
+    files = {DOC: drift.encode(), "other.json": zap_page(zap(3, data_in={"qty": "2"})).encode()}
+    found = summary(load_tree(write_tree(tmp_path, files)))
+    assert found[DOC]["notes"] == {"schema_conflict": 1}
+    assert found["other.json"]["notes"] == {}
 
 
 # --- 3.5 files and folders -----------------------------------------------------------
@@ -528,6 +727,57 @@ def test_b51_unreadable_file_is_skipped_and_others_continue(tmp_path: Path) -> N
     found = summary(load_tree(tmp_path))
     assert found["locked.ndjson"].startswith("skip: cannot be read")
     assert counts(found[NDJ]) == (1, 0, {})
+
+
+def test_b52_identical_files_are_read_once_and_the_copies_name_the_first(
+    tmp_path: Path,
+) -> None:
+    data = ndjson(hook_line(1), hook_line(2))
+    # The .gz sorts first by name, but plain files are read first, so it is the copy.
+    files = {"a.ndjson.gz": gzip.compress(data), "b.ndjson": data, "sub/b-copy.ndjson": data}
+    loaded = load_tree(write_tree(tmp_path, files))
+    found = summary(loaded)
+    assert counts(found["b.ndjson"]) == (2, 0, {})
+    assert found["b.ndjson"]["notes"] == {"duplicate_file": 2}
+    for copy in ("a.ndjson.gz", "sub/b-copy.ndjson"):
+        assert found[copy] == (
+            "skip: same content as b.ndjson, so its records are counted once, from that "
+            "copy; remove one of the two if they should differ"
+        )
+    assert loaded.events.height == 2
+
+
+def test_b52_a_folder_and_its_zip_read_as_the_folder_alone(tmp_path: Path) -> None:
+    sample = Path(__file__).resolve().parents[2] / "sample_logs"
+    alone, both = tmp_path / "alone", tmp_path / "both"
+    for root in (alone, both):
+        shutil.copytree(sample, root / "export")
+    with zipfile.ZipFile(both / "export.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted((both / "export").rglob("*")):
+            if path.is_file():
+                z.write(path, path.relative_to(both / "export").as_posix())
+    once = analyze(alone, Config())
+    twice = analyze(both, Config())
+    assert twice.summary["events"] == once.summary["events"] > 0
+    assert [f.to_json() for f in twice.findings] == [f.to_json() for f in once.findings]
+    # Accounting: the same inputs, each first copy noting its one copy in the zip.
+    assert [(i.file, i.records, i.rejected) for i in twice.inputs] == [
+        (i.file, i.records, i.rejected) for i in once.inputs
+    ]
+    assert {i.notes.get("duplicate_file") for i in twice.inputs} == {1}
+    copies = {s.file: s.reason for s in twice.skipped if s.file.startswith("export.zip!/")}
+    assert copies.pop("export.zip!/README.md") == "documentation or configuration, not a log"
+    assert copies.pop("export.zip!/forensics.toml") == "documentation or configuration, not a log"
+    assert copies == {
+        "export.zip!/" + i.file.removeprefix("export/"): (
+            f"same content as {i.file}, so its records are counted once, from that copy; "
+            "remove one of the two if they should differ"
+        )
+        for i in once.inputs
+    }
+    first = once.inputs[0].file
+    assert f"same content as {first}" in render_markdown(twice)
+    assert "duplicate_file ×1" in render_html(twice)
 
 
 # --- 3.6 archives --------------------------------------------------------------------
@@ -670,21 +920,33 @@ def test_b61_fake_and_concatenated_gzip(tmp_path: Path) -> None:
     assert counts(found["multi.ndjson.gz"]) == (2, 0, {})
 
 
-def test_b61_truncated_gzip_is_reported_not_silent(tmp_path: Path) -> None:
-    whole = gzip.compress(ndjson(*(hook_line(i) for i in range(500))))
-    found = summary(load_tree(write_tree(tmp_path, {"cut.ndjson.gz": whole[: len(whole) // 2]})))
-    assert found["cut.ndjson.gz"].startswith("skip: gzip file is truncated")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="not yet: a truncated .gz is skipped whole; the catalogue keeps the complete "
-    "lines decoded before the cut and reports the file as truncated",
-)
 def test_b61_truncated_gzip_keeps_the_records_before_the_cut(tmp_path: Path) -> None:
-    whole = gzip.compress(ndjson(*(hook_line(i) for i in range(500))))
+    lines = [hook_line(i) for i in range(500)]
+    whole = gzip.compress(ndjson(*lines))
     loaded = load_tree(write_tree(tmp_path, {"cut.ndjson.gz": whole[: len(whole) // 2]}))
-    assert loaded.events.height > 0
+    entry = summary(loaded)["cut.ndjson.gz"]
+    seen = entry["records"]
+    assert 0 < seen < 500
+    # Every line before the cut is read; the one the cut went through is rejected.
+    assert counts(entry) == (seen, 1, {"truncated_record": 1})
+    assert entry["where"] == [(seen, "truncated_record")]
+    assert entry["notes"] == {"truncated_gzip": 1}
+    assert loaded.events.height == seen - 1
+
+
+def test_b61_gzip_cut_at_a_line_end_still_says_it_is_truncated(tmp_path: Path) -> None:
+    stream = zlib.compressobj(wbits=31)
+    head = stream.compress(ndjson(hook_line(1), hook_line(2))) + stream.flush(zlib.Z_SYNC_FLUSH)
+    entry = one(tmp_path, "cut.ndjson.gz", head)
+    assert counts(entry) == (2, 0, {}) and entry["notes"] == {"truncated_gzip": 1}
+
+
+def test_b61_gzip_cut_before_any_data_is_skipped_with_a_reason(tmp_path: Path) -> None:
+    entry = one(tmp_path, "cut.ndjson.gz", gzip.compress(ndjson(hook_line(1)))[:12])
+    assert entry == (
+        "skip: gzip file is truncated before its first line (no end-of-stream marker); "
+        "copy or download it again"
+    )
 
 
 # --- 3.7 timestamps ------------------------------------------------------------------
@@ -738,13 +1000,30 @@ def test_b62_a_bad_field_timestamp_does_not_reject_the_record(tmp_path: Path) ->
     assert entry["where"] == [(2, "unparseable_timestamp")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not yet: day/month order is decided per value, not per column; 13/04 proves "
-    "day-first but 03/04 in the same column is still nulled as ambiguous",
-)
 def test_b62_day_month_order_is_decided_per_column() -> None:
     assert issues(["13/04/2026 09:12", "03/04/2026 09:12"], "UTC") == [
         "naive_timestamp",
         "naive_timestamp",
     ]
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        ["13/04/2026 09:12", "03/04/2026 09:12"],
+        ["04/13/2026 09:12", "04/03/2026 09:12"],
+        ["25.12.2026 10:00", "03.04.2026 09:12Z"],
+        ["12/25/2026 10:00", "04/03/2026 09:12 UTC"],
+    ],
+    ids=["day_first", "month_first", "dotted_day_first", "month_first_with_zone"],
+)
+def test_b62_the_proven_order_reads_the_ambiguous_values(column: list[str]) -> None:
+    # The second value of each column is the 3rd of April in the order the first proves.
+    values = parse_timestamps_with_issues(column, "UTC").get_column("value").to_list()
+    assert values[1] is not None and (values[1].month, values[1].day) == (4, 3)
+
+
+def test_b62_without_proof_or_with_proof_both_ways_ambiguous_values_stay_null() -> None:
+    assert issues(["03/04/2026 09:12", "05/06/2026 09:12"], "UTC") == ["ambiguous_timestamp"] * 2
+    mixed = issues(["13/04/2026 09:12", "04/13/2026 09:12", "03/04/2026 09:12"], "UTC")
+    assert mixed == ["naive_timestamp", "naive_timestamp", "ambiguous_timestamp"]

@@ -18,6 +18,7 @@ import pytest
 from hostile._fixtures import hook_line, hostile_corpus, ndjson, write_tree
 
 from forensics.findings import MAX_REJECTIONS_LISTED
+from forensics.schema import NOTE_CODES
 from parsers._walk import walk
 
 
@@ -84,3 +85,18 @@ def test_reports_are_written_and_escape_hostile_values(analysed: tuple[Path, Any
     html = (root.parent / "out" / "report.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in html
     assert (root.parent / "out" / "report.md").stat().st_size > 0
+
+
+def test_notes_are_counted_in_findings_and_explained_in_the_report(
+    analysed: tuple[Path, Any],
+) -> None:
+    root, _ = analysed
+    document = json.loads((root.parent / "out" / "findings.json").read_text(encoding="utf-8"))
+    inputs = {item["file"]: item for item in document["inputs"]}
+    # Copies of one delivery across the corpus files also add merged_into_other_rows.
+    assert inputs["b24_bidi_xss.ndjson"]["notes"]["bidi_control"] == 1
+    assert inputs["b26_dupkey.ndjson"]["notes"]["duplicate_key"] == 1
+    assert inputs["b27_nan.ndjson"]["notes"]["nonfinite_number"] == 1
+    html = (root.parent / "out" / "report.html").read_text(encoding="utf-8")
+    for code in ("bidi_control", "duplicate_key", "nonfinite_number"):
+        assert code in html and NOTE_CODES[code] in html

@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 from forensics.schema import REJECTION_REASONS
 from parsers._json import DocItem, RecordError, iter_document, loads_value, parse_record
-from parsers._text import decode, decode_line, has_mixed_line_endings, iter_lines, to_utf8
+from parsers._text import (
+    UTF8_SAMPLE_BYTES,
+    decode,
+    decode_line,
+    has_mixed_line_endings,
+    iter_lines,
+    mostly_not_utf8,
+    to_utf8,
+)
 
 
 def lines_of(data: bytes) -> list[tuple[int, int, bytes]]:
@@ -79,6 +87,39 @@ def test_invalid_utf8_is_replaced_and_noted() -> None:
     text, notes = decode(b'{"a": "caf\xe9"}')
     assert text == '{"a": "caf\ufffd"}'
     assert notes == Counter(invalid_utf8=1)
+
+
+LATIN = '{"sku": "caf\u00e9"}\n'.encode("cp1252")
+GOOD = b'{"sku": "caf\xc3\xa9"}\n'
+
+
+@pytest.mark.parametrize(
+    ("data", "verdict"),
+    [
+        (LATIN * 3, (3, 3)),
+        (LATIN * 3 + GOOD * 2 + b"\n \n", (3, 5)),  # blank lines are not counted
+        (codecs.BOM_UTF8 + LATIN * 4, (4, 4)),
+        (LATIN * 2, None),  # under the minimum: a few bad bytes, read lossily
+        (LATIN * 3 + GOOD * 3, None),  # half, not more than half
+        (GOOD * 10, None),
+        (b'{"a": 1}\n' * 10, None),
+        (codecs.BOM_UTF16_LE + "caf\u00e9\n".encode("utf-16-le") * 5, None),
+    ],
+    ids=["all", "most", "bom", "two", "half", "utf8", "ascii", "utf16"],
+)
+def test_mostly_not_utf8_needs_more_than_half_and_three_lines(
+    data: bytes, verdict: tuple[int, int] | None
+) -> None:
+    assert mostly_not_utf8(data) == verdict
+
+
+def test_mostly_not_utf8_judges_only_the_head_and_ignores_the_line_it_cuts() -> None:
+    filler = b'{"a": "\xc3\xa9"}\n' * (UTF8_SAMPLE_BYTES // 14)
+    # Past the sample: not judged. A UTF-8 character cut by the sample: not invalid.
+    assert mostly_not_utf8(filler + LATIN * 100) is None
+    cut_in_char = b"x" * (UTF8_SAMPLE_BYTES - 1) + "\u00e9".encode() + b"\n"
+    assert mostly_not_utf8(cut_in_char) is None
+    assert mostly_not_utf8(LATIN * (UTF8_SAMPLE_BYTES // len(LATIN) + 10)) is not None
 
 
 def test_codepoint_cut_at_line_end_is_told_apart_from_corruption() -> None:

@@ -116,13 +116,83 @@ def test_gzip_is_read_in_place_including_concatenated_members(tmp_path: Path) ->
     assert entries(tmp_path)["logs.ndjson.gz"] == b'{"a": 1}\n{"a": 2}\n'
 
 
-def test_truncated_or_fake_gzip_is_skipped_with_a_reason(tmp_path: Path) -> None:
-    whole = gzip.compress(b'{"a": 1}\n' * 1000)
+def test_truncated_gzip_yields_what_was_decoded_with_a_note(tmp_path: Path) -> None:
+    whole = gzip.compress(b"".join(b'{"a": %d}\n' % i for i in range(1000)))
     (tmp_path / "cut.ndjson.gz").write_bytes(whole[: len(whole) // 2])
     (tmp_path / "fake.ndjson.gz").write_bytes(b"not gzip at all")
+    (tmp_path / "header.ndjson.gz").write_bytes(whole[:10])
+    found = {e.file: e for e in walk(tmp_path)}
+    cut = found["cut.ndjson.gz"]
+    assert isinstance(cut, WalkedFile) and cut.notes == ("truncated_gzip",)
+    assert cut.data and b"".join(b'{"a": %d}\n' % i for i in range(1000)).startswith(cut.data)
+    assert found["fake.ndjson.gz"] == WalkSkip("fake.ndjson.gz", "not a valid gzip file")
+    header = found["header.ndjson.gz"]
+    assert isinstance(header, WalkSkip) and header.reason.startswith(
+        "gzip file is truncated before its first line"
+    )
+
+
+def test_plain_files_are_read_before_archives_and_copies_name_the_first(tmp_path: Path) -> None:
+    data = b'{"a": 1}\n'
+    with zipfile.ZipFile(tmp_path / "a.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("x.ndjson", data)
+        z.writestr("y.ndjson", b'{"a": 2}\n')
+    (tmp_path / "b.ndjson.gz").write_bytes(gzip.compress(data))
+    (tmp_path / "c.ndjson").write_bytes(data)
+    (tmp_path / "d.ndjson").write_bytes(b'{"a": 10}\n')
+    walked = list(walk(tmp_path))
+    assert [e.file for e in walked] == [
+        "c.ndjson",
+        "d.ndjson",
+        "a.zip!/x.ndjson",
+        "a.zip!/y.ndjson",
+        "b.ndjson.gz",
+    ]
+    first, unique, copy_in_zip, other, copy_in_gz = walked
+    assert isinstance(first, WalkedFile) and isinstance(other, WalkedFile)
+    assert first.digest is not None and other.digest is not None
+    assert first.digest != other.digest
+    # No other file has its size, so it cannot be a copy and is not hashed.
+    assert isinstance(unique, WalkedFile) and unique.digest is None
+    for copy in (copy_in_zip, copy_in_gz):
+        assert isinstance(copy, WalkSkip) and copy.duplicate_of == "c.ndjson"
+        assert copy.reason.startswith("same content as c.ndjson")
+
+
+def test_a_gzip_whose_size_trailer_misleads_is_hashed_once_its_real_size_is_known(
+    tmp_path: Path,
+) -> None:
+    content = b'{"a": 1}\n{"b": 22}\n'
+    # Two members: the trailer holds the second one's size, not the content's.
+    (tmp_path / "a.ndjson.gz").write_bytes(gzip.compress(content[:9]) + gzip.compress(content[9:]))
+    (tmp_path / "c.ndjson").write_bytes(content)
+    (tmp_path / "d.ndjson").write_bytes(b'{"a": 2}\n{"b": 33}\n')  # same size, other content
+    found = {e.file: e for e in walk(tmp_path)}
+    assert isinstance(found["d.ndjson"], WalkedFile)
+    copy = found["a.ndjson.gz"]
+    assert isinstance(copy, WalkSkip) and copy.duplicate_of == "c.ndjson"
+
+
+def test_files_are_read_one_at_a_time_as_they_are_consumed(tmp_path: Path) -> None:
+    (tmp_path / "a.ndjson").write_bytes(b'{"a": 1}\n')
+    (tmp_path / "b.ndjson").write_bytes(b'{"b": 1}\n')
+    walked = walk(tmp_path)
+    assert next(walked).file == "a.ndjson"
+    # A walker that read every file before yielding the first would still hold b's bytes.
+    (tmp_path / "b.ndjson").unlink()
+    rest = list(walked)
+    assert len(rest) == 1 and isinstance(rest[0], WalkSkip)
+    assert rest[0].reason.startswith("cannot be read")
+
+
+def test_mostly_non_utf8_file_is_skipped_with_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "latin.ndjson").write_bytes('{"sku": "café"}\n'.encode("cp1252") * 3)
+    with zipfile.ZipFile(tmp_path / "docs.zip", "w") as z:
+        z.writestr("README.md", b"# notes")
     found = entries(tmp_path)
-    assert str(found["cut.ndjson.gz"]).startswith("skip: gzip file is truncated")
-    assert found["fake.ndjson.gz"] == "skip: not a valid gzip file"
+    assert str(found["latin.ndjson"]).startswith("skip: not UTF-8 text (3 of its first 3 lines")
+    assert str(found["latin.ndjson"]).endswith("re-save it with UTF-8 encoding and run again")
+    assert found["docs.zip!/README.md"] == "skip: documentation or configuration, not a log"
 
 
 def test_gzip_over_the_cap_is_skipped(tmp_path: Path) -> None:

@@ -131,6 +131,12 @@ VARIED: list[dict[str, Any] | str] = [
     '{"received_at": "2026-04-06T09:12:04Z", "body": {"sku": "\\ud800"}}',
     '{"received_at": "2026-04-06T09:12:04Z", "headers": {"X-Shopify-\\u0054opic": "esc"}}',
     '{"received_at": "2026-04-06T09:12:04Z", "body": {"quantity": 1e400}}',
+    '{"received_at": "2026-04-06T09:12:04Z", "status": 200, "status" : 500}',
+    '{"received_at": "2026-04-06T09:12:04Z", "body": {"sku": "A\\u202eB", "quantity": 2}}',
+    '{"received_at": "2026-04-06T09:12:04Z", "body": {"sku": "A\u202eB", "quantity": 2}}',
+    '{"received_at": "2026-04-06T09:12:04Z", "body": {"sku": "a\\\\", "quantity": 2}}',
+    '{"received_at": "2026-04-06T09:12:04Z", "body": {"sku": "say \\"hi\\"", "quantity": 2}}',
+    '{"received_at": "2026-04-06T09:12:04Z", "status": "200", "endpoint": "a:b{c}"}',
     '{"received_at": "2026-04-06T09:12:04Z"} trailing',
     '{"received_at": "2026-04-06T09:12:04Z", "body": {"sku": "x"}}}',
     '{"received_at": "2026-04-06T09:12:04Z", "headers": {"X-Shopify-Topic": "cut',
@@ -195,3 +201,29 @@ def test_a_bad_line_that_passes_the_text_checks_costs_only_its_chunk() -> None:
 @given(st.lists(st.sampled_from(VARIED), min_size=1, max_size=40), st.sampled_from(["\n", "\r\n"]))
 def test_any_mix_of_lines_reads_the_same(records: list[dict[str, Any] | str], eol: str) -> None:
     assert_same(eol.encode().join(lines(records)))
+
+
+def test_a_type_drift_after_the_sample_is_noted_as_on_the_per_line_path() -> None:
+    # The decode schema is learnt from the head and a spread of lines; a line far
+    # from them whose status is a string, not a number, must still be noted.
+    records = [shopify(i) for i in range(900)]
+    records[777] = shopify(777, status="200")
+    body = b"\n".join(lines(records))
+    slow, fast = both(body)
+    assert slow.notes["schema_conflict"] == 1
+    assert fast.notes == slow.notes
+    assert read_fast(body, KEYS).frame.height == 899
+
+
+def test_lines_of_another_shape_than_the_sample_go_to_the_per_line_path() -> None:
+    records = lines([shopify(i) for i in range(900)])
+    # An unknown key, a key with a space before its colon that duplicates one
+    # decoded, and a null value go slow; a colon inside a decoded string does not.
+    records[500] = records[500][:-1] + b', "extra": "x"}'
+    records[501] = records[501][:-1] + b', "status" : 500}'
+    records[502] = records[502].replace(b'"status": 200', b'"status": null')
+    records[503] = records[503].replace(b'"endpoint": "/hooks/inventory"', b'"endpoint": "a:b"')
+    body = b"\n".join(records)
+    fast = read_fast(body, KEYS)
+    assert [line for line, *_ in fast.slow] == [501, 502, 503]
+    assert_same(body)

@@ -211,10 +211,18 @@ def test_loader_reads_an_export_with_every_boomi_format(
     (tmp_path / "executions-1.json").write_bytes(execution_page(EXECUTION, OTHER))
     (tmp_path / "executions-2.json").write_bytes(execution_page(OTHER))
     (tmp_path / "documents.json").write_bytes(document_page(EXECUTION))
-    for execution_id in (EXECUTION, "execution-99999999-0000-4000-8000-000000000009-2026.04.06"):
+    # Two executions log different times: byte-identical logs would be one file
+    # reached twice, read once (RELIABILITY B52).
+    for execution_id, log in (
+        (EXECUTION, PROCESS_TSV),
+        (
+            "execution-99999999-0000-4000-8000-000000000009-2026.04.06",
+            PROCESS_TSV.replace(b"08:00:01Z", b"08:00:02Z"),
+        ),
+    ):
         folder = tmp_path / execution_id
         folder.mkdir()
-        (folder / "process_log.txt").write_bytes(PROCESS_TSV)
+        (folder / "process_log.txt").write_bytes(log)
     loaded = load(tmp_path, Config(), redactor=Redactor())
     formats = {i.file: (i.format, i.records, i.rejected) for i in loaded.inputs}
     assert formats["documents.json"] == ("boomi.documents", 1, 0)
