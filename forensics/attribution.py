@@ -51,10 +51,10 @@ def attribute(
     truth = values.filter("is_truth")
     active = values.get_column("_entity").n_unique()
     evaluable = truth.height
-    last_writes = _last_writes(events)
     drifting = [f for f in findings if f.code == "DRF001"]
-    others = [f for f in findings if f.code != "DRF001"]
+    others = _Causes([f for f in findings if f.code != "DRF001"])
     # NOTE: loops over findings (incidents, bounded), never over events.
+    last_writes = _last_writes(events) if drifting else {}
     kinds = _indicators(events, ctx) if drifting else {}
     completed = {
         f.id: _with_indicator(_with_causes(f, others, last_writes), kinds) for f in drifting
@@ -157,11 +157,35 @@ def _explains(cause: Finding) -> float | None:
     return None
 
 
+class _Causes:
+    """The findings that may explain a drift, indexed by entity (in their original order).
+
+    A drifting entity is checked against its own entity-level findings and the
+    flow-level ones only, not against every finding of the run.
+    """
+
+    __slots__ = ("_by_entity", "_flow_level")
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self._by_entity: dict[str | None, list[tuple[int, Finding]]] = {}
+        self._flow_level: list[tuple[int, Finding]] = []
+        for i, cause in enumerate(findings):
+            if _flow_level(cause):
+                self._flow_level.append((i, cause))
+            else:
+                self._by_entity.setdefault(cause.entity, []).append((i, cause))
+
+    def touching(self, entity: str, last_writes: dict[tuple[str, str], Any]) -> list[Finding]:
+        """The findings that touch entity, in the order they were given."""
+        candidates = sorted([*self._by_entity.get(entity, ()), *self._flow_level])
+        return [c for _, c in candidates if _touches(c, entity, last_writes)]
+
+
 def _with_causes(
-    drift: Finding, others: list[Finding], last_writes: dict[tuple[str, str], Any]
+    drift: Finding, others: _Causes, last_writes: dict[tuple[str, str], Any]
 ) -> Finding:
     entity = drift.entity or ""
-    causes = [c for c in others if _touches(c, entity, last_writes)]
+    causes = others.touching(entity, last_writes)
     parts = [part for c in causes if (part := _explains(c)) is not None]
     explained = sum(parts) if parts else None
     delta = drift.metrics.get("quantity_effect")

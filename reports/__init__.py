@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from forensics.findings import AnalysisResult
 from reports._text import markdown_escape
-from reports.context import build_context
+from reports.context import HTML_FULL_PER_CODE, build_context
 
 __all__ = ["render_html", "render_markdown"]
 
@@ -36,10 +36,13 @@ def render_html(result: AnalysisResult) -> str:
 
     Returns:
         One HTML document with inline CSS, no scripts and no external resources;
-        the same result always gives the same text.
+        the same result always gives the same text. Per severity and code, the
+        first HTML_FULL_PER_CODE findings are laid out in full and the rest are
+        one table row each, pointing to findings.json for their evidence.
     """
     template = _html_environment().get_template("report.html.j2")
-    return template.render(report=build_context(result), css=_stylesheet(), csp=CSP)
+    report = build_context(result, full_per_code=HTML_FULL_PER_CODE)
+    return template.render(report=report, css=_stylesheet(), csp=CSP)
 
 
 def render_markdown(result: AnalysisResult) -> str:
@@ -75,6 +78,9 @@ def _environment(**options: Any) -> Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        # NOTE: the templates ship inside the package; without this every include
+        # (one per finding) stats its file to see whether it changed.
+        auto_reload=False,
         **options,
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
@@ -27,6 +28,7 @@ from reports._appendix import (
 )
 from reports._charts import FlowChart, build_charts
 from reports._text import (
+    DASH,
     Stat,
     fmt_duration,
     fmt_int,
@@ -42,10 +44,12 @@ __all__ = [
     "DataQuality",
     "EvidenceRow",
     "FileRow",
+    "FindingRow",
     "FindingView",
     "FlowChart",
     "FlowRow",
     "Header",
+    "MoreFindings",
     "RejectionExample",
     "RejectionGroup",
     "ReportContext",
@@ -62,6 +66,10 @@ ERROR_LIMIT: Final = 2000
 # Excerpts arrive clipped (reports.evidence); this only bounds a hand-built result.
 EXCERPT_LIMIT: Final = 300
 PROSE_LIMIT: Final = 2000
+# The HTML lays out this many findings of one severity and code in full; the
+# rest are one table row each (a report with thousands of full findings helps
+# nobody, and each costs a template call). findings.json always has them all.
+HTML_FULL_PER_CODE: Final = 25
 EFFECT_METRIC: Final = "quantity_effect"
 # Worst first, the order of the report's sections and badges.
 SEVERITIES: Final = tuple(sorted(Severity, reverse=True))
@@ -139,6 +147,30 @@ class FindingView:
 
 
 @dataclass(frozen=True, slots=True)
+class FindingRow:
+    """One finding beyond the ones laid out in full: a row of its code's table."""
+
+    anchor: str
+    id: str
+    title: str
+    flow: str
+    entity: str
+    window: str
+    effect: str
+    records: str
+
+
+@dataclass(frozen=True, slots=True)
+class MoreFindings:
+    """The findings of one severity and code beyond HTML_FULL_PER_CODE, one row each."""
+
+    code: str
+    heading: str
+    note: str
+    rows: tuple[FindingRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ResolvedRow:
     """A baseline finding this run no longer reports."""
 
@@ -161,11 +193,16 @@ class BaselineView:
 
 @dataclass(frozen=True, slots=True)
 class SeverityGroup:
-    """The findings of one severity, in report order."""
+    """The findings of one severity, in report order.
+
+    ``findings`` are laid out in full; with a per-code limit (``build_context``'s
+    ``full_per_code``) the others of each code are rows of ``more``.
+    """
 
     severity: str
     heading: str
     findings: tuple[FindingView, ...]
+    more: tuple[MoreFindings, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,11 +259,14 @@ class ReportContext:
     charts: tuple[FlowChart, ...] = ()
 
 
-def build_context(result: AnalysisResult) -> ReportContext:
+def build_context(result: AnalysisResult, *, full_per_code: int | None = None) -> ReportContext:
     """Build the view-model of one analysis.
 
     Args:
         result: what the engine produced; its strings are already redacted.
+        full_per_code: lay out at most this many findings of one severity and
+            code in full (``findings``); the rest become rows of the groups'
+            ``more`` tables. None (the default) lays out every finding in full.
 
     Returns:
         The frozen view-model; two calls on equal results give equal contexts.
@@ -237,35 +277,120 @@ def build_context(result: AnalysisResult) -> ReportContext:
     scrub = Redactor(enabled=bool(result.redaction.get("enabled", True))).text
     marks = result.baseline
     statuses = marks.statuses if marks is not None else {}
-    excerpts = {k: visible(scrub(v), limit=EXCERPT_LIMIT) for k, v in result.excerpts.items()}
+    excerpts = _Excerpts(result.excerpts, scrub)
     ordered = sort_findings(list(result.findings))
-    findings = tuple(
-        _finding(f, statuses.get(f.id) if marks is not None else None, excerpts) for f in ordered
-    )
+
+    def view(finding: Finding) -> FindingView:
+        return _finding(finding, statuses.get(finding.id) if marks is not None else None, excerpts)
+
+    full = _laid_out_in_full(ordered, full_per_code)
+    views = {i: view(ordered[i]) for i in full}
     groups = tuple(
         SeverityGroup(
             severity=severity.label,
             heading=f"{severity.label.capitalize()} ({len(members)})",
-            findings=members,
+            findings=tuple(views[i] for i in members if i in views),
+            more=_more_findings(ordered, [i for i in members if i not in views], severity),
         )
         for severity in SEVERITIES
-        if (members := tuple(f for f in findings if f.severity == severity.label))
+        if (members := [i for i, f in enumerate(ordered) if f.severity == severity])
     )
     errors = tuple(visible(scrub(e), limit=ERROR_LIMIT, multiline=True) for e in result.errors)
     ranked = sorted(range(len(ordered)), key=lambda i: _impact_key(ordered[i]))
-    top = tuple(findings[i] for i in ranked if ordered[i].severity != Severity.INFO)[:TOP_FIXES]
+    worst = [i for i in ranked if ordered[i].severity != Severity.INFO][:TOP_FIXES]
+    top = tuple(views[i] if i in views else view(ordered[i]) for i in worst)
     return ReportContext(
         header=_header(result),
-        verdict=_verdict(result, findings),
+        verdict=_verdict(result, ordered),
         errors=errors,
         top=top,
         groups=groups,
-        findings=findings,
+        findings=tuple(views[i] for i in full),
         flows=_flows(result.summary.get("per_flow") or ()),
         drift=_drift(result.summary.get("drift") or {}),
         data_quality=build_data_quality(result, scrub),
         baseline=_baseline(marks) if marks is not None else None,
         charts=build_charts(result.timelines or {}, ordered, _anchor),
+    )
+
+
+class _Excerpts:
+    """Excerpts made visible (second redaction pass, control characters shown) on first use.
+
+    Only the excerpts of findings laid out in full are shown, so only those pay
+    for the pass; each (file, line) is processed once however often it is cited.
+    """
+
+    __slots__ = ("_done", "_raw", "_scrub")
+
+    def __init__(self, raw: Mapping[tuple[str, int], str], scrub: Callable[[str], str]) -> None:
+        self._raw = raw
+        self._scrub = scrub
+        self._done: dict[tuple[str, int], str] = {}
+
+    def get(self, key: tuple[str, int]) -> str | None:
+        if key in self._done:
+            return self._done[key]
+        text = self._raw.get(key)
+        if text is None:
+            return None
+        shown = self._done[key] = visible(self._scrub(text), limit=EXCERPT_LIMIT)
+        return shown
+
+
+def _laid_out_in_full(ordered: list[Finding], per_code: int | None) -> list[int]:
+    """Positions of the findings laid out in full: the first per_code of each severity and code."""
+    if per_code is None:
+        return list(range(len(ordered)))
+    seen: Counter[tuple[Severity, str]] = Counter()
+    full = []
+    for i, finding in enumerate(ordered):
+        seen[(finding.severity, finding.code)] += 1
+        if seen[(finding.severity, finding.code)] <= per_code:
+            full.append(i)
+    return full
+
+
+def _more_findings(
+    ordered: list[Finding], rest: list[int], severity: Severity
+) -> tuple[MoreFindings, ...]:
+    """One table per code of the findings of a severity not laid out in full, in report order."""
+    by_code: dict[str, list[Finding]] = {}
+    for i in rest:
+        by_code.setdefault(ordered[i].code, []).append(ordered[i])
+    tables = []
+    for code, members in by_code.items():
+        shown = sum(1 for f in ordered if f.severity == severity and f.code == code) - len(members)
+        n = len(members)
+        tables.append(
+            MoreFindings(
+                code=visible(code),
+                heading=f"{n:,} more {severity.label} {visible(code)} finding{plural(n)}",
+                note=(
+                    f"The first {shown:,} are shown in full above; these {n:,} are listed "
+                    "one per row without their metrics and evidence. Every finding, with "
+                    "its metrics and evidence, is in the JSON findings file "
+                    "(findings.json, written with --json)."
+                ),
+                rows=tuple(_finding_row(f) for f in members),
+            )
+        )
+    return tuple(tables)
+
+
+def _finding_row(finding: Finding) -> FindingRow:
+    metrics = finding.metrics or {}
+    effect = _metric(EFFECT_METRIC, metrics[EFFECT_METRIC]) if EFFECT_METRIC in metrics else DASH
+    n = finding.evidence_total
+    return FindingRow(
+        anchor=_anchor(finding.id),
+        id=visible(finding.id),
+        title=visible(finding.title),
+        flow=visible(finding.flow),
+        entity=visible(finding.entity) if finding.entity is not None else DASH,
+        window=fmt_window(finding.start, finding.end),
+        effect=effect,
+        records=f"{n:,}",
     )
 
 
@@ -312,8 +437,8 @@ def _header(result: AnalysisResult) -> Header:
     )
 
 
-def _verdict(result: AnalysisResult, findings: tuple[FindingView, ...]) -> Verdict:
-    by_severity = Counter(f.severity for f in findings)
+def _verdict(result: AnalysisResult, findings: list[Finding]) -> Verdict:
+    by_severity = Counter(f.severity.label for f in findings)
     counts = tuple(
         SeverityCount(s.label, by_severity[s.label], fmt_int(by_severity[s.label]))
         for s in SEVERITIES
@@ -413,7 +538,7 @@ def _impact(finding: Finding) -> str:
 def _finding(
     finding: Finding,
     baseline: str | None = None,
-    excerpts: dict[tuple[str, int], str] | None = None,
+    excerpts: _Excerpts | None = None,
 ) -> FindingView:
     metrics = finding.metrics or {}
     # The effect is shown on its own as the headline; the rest by name.
@@ -444,7 +569,7 @@ def _finding(
             EvidenceRow(
                 f"{visible(e.file)}:{e.line}",
                 f"record {e.record:,}",
-                (excerpts or {}).get((e.file, e.line)),
+                excerpts.get((e.file, e.line)) if excerpts is not None else None,
             )
             for e in finding.evidence
         ),

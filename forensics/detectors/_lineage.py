@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.detectors._windows import applied, ordered, with_apply_keys
+from forensics.detectors._windows import GROUP, applied, in_apply_order
 
 # Per flow and entity (null entity is a group of its own: rows without record detail).
 ENTITY_KEY = ["flow", "_entity"]
@@ -27,54 +27,72 @@ def identity() -> pl.Expr:
 
 
 def with_retries(events: pl.LazyFrame) -> pl.LazyFrame:
-    """Add ``_entity``, ``_apply_at``, ``_identity``, ``_retry`` and ``_redelivery``.
+    """Put events in apply order per (flow, entity) and mark retries.
 
-    ``_retry``: attempt > 1, or the identity was already applied on this
-    (flow, entity). ``_redelivery``: attempt > 1, or the identity was already
-    seen on this (flow, entity) whatever the earlier outcome (what IDM001 counts).
+    Returns the rows of ``in_apply_order(events, ENTITY_KEY)`` (so ``_entity``,
+    ``_apply_at``, ``_g`` and ``_pos``) plus ``_identity``, ``_retry`` and
+    ``_redelivery``. ``_retry``: attempt > 1, or the identity was already
+    applied on this (flow, entity). ``_redelivery``: attempt > 1, or the
+    identity was already seen on this (flow, entity) whatever the earlier
+    outcome (what IDM001 counts).
     """
-    key = [*ENTITY_KEY, "_identity"]
+    key = [GROUP, "_identity"]
     # Applied rows placed in apply order; a row without an apply time cannot be placed.
-    counted = (applied() & pl.col("_apply_at").is_not_null()).cast(pl.UInt32)
+    counted = applied() & pl.col("_apply_at").is_not_null()
     known = pl.col("_identity").is_not_null()
+    # NOTE: "already applied / seen" is "an earlier position than the group's first
+    # applied / first row": one aggregation per identity instead of a running
+    # count in apply order, which costs a sort per group for ~1 row per group.
+    # A row without an apply time still has a position (first in its group).
+    # when/then rather than filter: a filter inside a window takes Polars' slow path.
+    pos = pl.col("_pos")
+    applied_before = (pos > pl.when(counted).then(pos).min().over(key)).fill_null(False)
+    seen_before = pos > pos.min().over(key)
     return (
-        with_apply_keys(events)
+        in_apply_order(events, ENTITY_KEY)
         .with_columns(_identity=identity())
         .with_columns(
-            _applied_before=ordered(counted.cum_sum() - counted, key),
-            # NOTE: position in the group, not a comparison of times, so that a
-            # row without an apply time still counts once in the total.
-            _seen_before=ordered(pl.int_range(pl.len()), key),
+            _retry=(pl.col("attempt") > 1) | (known & applied_before),
+            _redelivery=(pl.col("attempt") > 1) | (known & seen_before),
         )
-        .with_columns(
-            _retry=(pl.col("attempt") > 1) | (known & (pl.col("_applied_before") > 0)),
-            _redelivery=(pl.col("attempt") > 1) | (known & (pl.col("_seen_before") > 0)),
-        )
-        .drop("_applied_before", "_seen_before")
     )
 
 
-def with_originals(events: pl.LazyFrame) -> pl.LazyFrame:
+def with_originals(rows: pl.LazyFrame, lineage: pl.LazyFrame) -> pl.LazyFrame:
     """Add the first delivery of each row's event: ``_original_row``, ``_original_at``
     and ``_original_applied_at`` (null when no earlier delivery is in the log).
 
     The event is found by identity, else by the same occurred_at on the same
     (flow, entity): Make, Zapier and Boomi retries re-send the data captured at
     the first attempt, so the source timestamp is the lineage when no id is logged.
-    Expects the columns of ``with_retries``.
+
+    Args:
+        rows: some rows of ``lineage`` (the few whose original is asked for).
+        lineage: every row, as ``with_retries`` returns them.
     """
-    lineage = pl.coalesce(pl.col("_identity"), pl.col("occurred_at").cast(pl.String))
-    key = [*ENTITY_KEY, "_lineage"]
-    placed = pl.col("_apply_at").is_not_null()
-    first_row = ordered(pl.col("row").filter(placed).first(), key)
-    earlier = pl.col("_lineage").is_not_null() & (first_row != pl.col("row"))
-    return (
-        events.with_columns(_lineage=lineage)
-        .with_columns(
-            _first_row=first_row,
-            _first_at=ordered(pl.col("_apply_at").filter(placed).first(), key),
-            _first_applied_at=ordered(pl.col("_apply_at").filter(placed & applied()).first(), key),
+    # NOTE: the occurred_at text only where there is no identity (a cast of the
+    # whole column would cost more than everything else here).
+    without_identity = pl.when(pl.col("_identity").is_null()).then("occurred_at")
+    event = pl.coalesce(pl.col("_identity"), without_identity.cast(pl.String))
+    key = [GROUP, "_lineage"]
+    at = pl.col("_apply_at")
+    rows = rows.with_columns(_lineage=event)
+    # Only the lineages of rows are searched, so the aggregation is over a few groups.
+    firsts = (
+        lineage.with_columns(_lineage=event)
+        .join(rows.select(key).unique(), on=key, how="semi")
+        .group_by(key)
+        .agg(
+            # The first placed delivery in apply order: the earliest apply time (min
+            # skips the rows without one, which cannot be placed), ties by row.
+            _first_at=at.min(),
+            _first_row=pl.col("row").filter(at == at.min()).min(),
+            _first_applied_at=at.filter(applied()).min(),
         )
+    )
+    earlier = pl.col("_lineage").is_not_null() & (pl.col("_first_row") != pl.col("row"))
+    return (
+        rows.join(firsts, on=key, how="left")
         .with_columns(
             _original_row=pl.when(earlier).then("_first_row"),
             _original_at=pl.when(earlier).then("_first_at"),

@@ -68,8 +68,9 @@ def runs(events: pl.LazyFrame) -> pl.LazyFrame:
 
     Columns: flow, run_id, at (when the run started: its earliest receive time,
     else best time), end (when it finished: its latest best time),
-    records, first_row / last_row (in time order), seq (0-based order in the
-    flow), interval (start to start from the previous run), silence_start (the
+    records, first_row / last_row (in time order), latest_occurred (the
+    newest occurred_at of its records), seq (0-based order in the flow),
+    interval (start to start from the previous run), silence_start (the
     latest end of any earlier run of the flow) and bound_row (the row that
     ended that earlier activity). Rows without any timestamp are not evaluable
     and left out; a run with none at all disappears.
@@ -89,6 +90,7 @@ def runs(events: pl.LazyFrame) -> pl.LazyFrame:
             records=pl.len().cast(pl.UInt32),
             first_row=pl.col("row").sort_by(order).first(),
             last_row=pl.col("row").sort_by(order).last(),
+            latest_occurred=pl.col("occurred_at").max(),
         )
     )
 
@@ -194,8 +196,11 @@ def expected_runs(silences: pl.LazyFrame, flow_runs: pl.LazyFrame, key: list[str
     """
     window = flow_runs.group_by("flow").agg(first=pl.col("at").min(), last=pl.col("end").max())
     candidates = silences.select(*key, "silence_start", "at").join(window, on="flow", how="left")
-    upto = flow_runs.select("flow", _t=pl.col("at"), _n=pl.col("seq").cast(pl.Int64) + 1).sort(
-        "_t", "_n"
+    # Only the flows with a silence are counted (most runs belong to none of them).
+    upto = (
+        flow_runs.join(candidates.select("flow").unique(), on="flow", how="semi")
+        .select("flow", _t=pl.col("at"), _n=pl.col("seq").cast(pl.Int64) + 1)
+        .sort("_t", "_n")
     )
     silence = pl.col("at") - pl.col("silence_start")
     span_days = (seconds(pl.col("last") - pl.col("first")) // 86400).cast(pl.Int64)

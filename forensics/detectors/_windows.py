@@ -1,7 +1,18 @@
 """Shared expressions: entity keys, apply order and episode numbering.
 
 Every order-dependent window states its order with ``over(..., order_by=...)``
-because a lazy plan does not promise physical row order.
+because a lazy plan does not promise physical row order, with one exception:
+the rows ``in_apply_order`` returns.
+
+NOTE: per-entity windows over the full event table were the detectors' main
+cost. ``in_apply_order`` sorts the rows once by key and apply order and numbers
+the key's groups (``_g``, an integer): a window over ``_g`` costs a fraction of
+one over the string key columns. Its sort is part of the same lazy plan, and
+filter and with_columns keep row order, so on its rows (and any filter of
+them) a shift, fill or run id over the whole column sees each group's rows
+together and in apply order; comparing ``_g`` with the neighbouring row's
+marks where a group ends (``same_group``). Those whole-column steps cost about
+nothing, while a window costs a hash partition and a sort per group.
 """
 
 from __future__ import annotations
@@ -15,6 +26,8 @@ from forensics.schema import APPLIED_STATUSES
 # Apply order: when the destination got the write; ties by file order (`row`),
 # which is what Boomi's whole-second timestamps need (FORMATS.md).
 APPLY_ORDER: Final = ("_apply_at", "row")
+# The group number ``in_apply_order`` gives each value of its key.
+GROUP: Final = "_g"
 
 
 def entity() -> pl.Expr:
@@ -41,9 +54,40 @@ def with_apply_keys(events: pl.LazyFrame) -> pl.LazyFrame:
     return events.with_columns(_entity=entity(), _apply_at=apply_at())
 
 
+def in_apply_order(events: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
+    """Add ``_entity`` and ``_apply_at``, sort by key then apply order, number the groups.
+
+    ``_g`` numbers the values of key (1, 2, ... in sort order; null is a value
+    of its own) and ``_pos`` is the row's position in that order, so that
+    within a group a smaller ``_pos`` was applied earlier. Rows without an
+    apply time come first in their group, as ``over(..., order_by=...)`` puts
+    them. Windows per key then run over ``_g`` (see ``grouped``).
+    """
+    first = pl.int_range(pl.len()) == 0
+    changed = pl.any_horizontal(first, *(pl.col(c).ne_missing(pl.col(c).shift(1)) for c in key))
+    return (
+        with_apply_keys(events)
+        .sort([*key, *APPLY_ORDER])
+        .with_columns(
+            _g=changed.cum_sum().cast(pl.UInt32),
+            _pos=pl.int_range(pl.len(), dtype=pl.UInt32),
+        )
+    )
+
+
 def ordered(expr: pl.Expr, key: list[str]) -> pl.Expr:
     """Evaluate expr per key in apply order."""
     return expr.over(key, order_by=list(APPLY_ORDER))
+
+
+def grouped(expr: pl.Expr) -> pl.Expr:
+    """Evaluate expr per group of ``in_apply_order`` (``_g``) in apply order."""
+    return ordered(expr, [GROUP])
+
+
+def same_group(offset: int) -> pl.Expr:
+    """On rows of ``in_apply_order``: the row ``offset`` rows away is in the same group."""
+    return pl.col(GROUP).shift(offset).eq_missing(pl.col(GROUP))
 
 
 def metrics_json(**fields: pl.Expr) -> pl.Expr:
@@ -51,16 +95,33 @@ def metrics_json(**fields: pl.Expr) -> pl.Expr:
     return pl.struct(**fields).struct.json_encode().alias("metrics")
 
 
-def stale_writes(rows: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
-    """Applied writes per key in apply order, marked stale or not, with their repair.
+def stale_writes(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Applied writes per group in apply order, marked stale or not, with their repair.
 
-    Keeps applied rows with a sku, an occurred_at and an apply time (rows must
-    carry ``_apply_at``). Adds ``_newest`` (newest source event applied so far),
-    ``_stale`` (this write is older than it), ``_newest_row`` (the write carrying
-    that newest event: the value that should stand), and ``_repair_at`` /
-    ``_repair_row`` (the next write that is not stale). OOS001 and RTY001 share
-    this so they agree on what "stale" means and never report one write twice.
+    Expects rows of ``in_apply_order`` (in its order). Keeps applied rows with
+    a sku, an occurred_at and an apply time. Adds ``_newest`` (newest source
+    event applied so far), ``_stale`` (this write is older than it),
+    ``_newest_row`` / ``_newest_qty`` (the write carrying that newest event:
+    the value that should stand), and ``_repair_at`` / ``_repair_row`` (the
+    next write that is not stale). OOS001 and RTY001 share this so they agree
+    on what "stale" means and never report one write twice.
     """
+    # NOTE: the first write of a group always carries its newest event so far,
+    # so filling forward never reaches into the group before. A struct is null
+    # only where the condition is false, never for a null quantity.
+    newest_write = (
+        pl.when(pl.col("occurred_at") == pl.col("_newest"))
+        .then(pl.struct(row=pl.col("row"), qty=pl.col("quantity")))
+        .forward_fill()
+    )
+    # The next write that is not stale, anywhere below; it repairs only in the group.
+    next_fresh = (
+        pl.when(~pl.col("_stale"))
+        .then(pl.struct(at=pl.col("_apply_at"), row=pl.col("row"), g=pl.col(GROUP)))
+        .shift(-1)
+        .backward_fill()
+    )
+    repairs = pl.col("_r").struct.field("g") == pl.col(GROUP)
     return (
         rows.filter(
             applied(),
@@ -68,36 +129,21 @@ def stale_writes(rows: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
             pl.col("occurred_at").is_not_null(),
             pl.col("_apply_at").is_not_null(),
         )
-        .with_columns(_newest=ordered(pl.col("occurred_at").cum_max(), key))
+        .with_columns(_newest=grouped(pl.col("occurred_at").cum_max()))
+        .with_columns(_stale=pl.col("occurred_at") < pl.col("_newest"), _w=newest_write)
+        .with_columns(_r=next_fresh)
         .with_columns(
-            _stale=pl.col("occurred_at") < pl.col("_newest"),
-            _newest_row=ordered(
-                pl.when(pl.col("occurred_at") == pl.col("_newest")).then("row").forward_fill(),
-                key,
-            ),
+            _newest_row=pl.col("_w").struct.field("row"),
+            _newest_qty=pl.col("_w").struct.field("qty"),
+            _repair_at=pl.when(repairs).then(pl.col("_r").struct.field("at")),
+            _repair_row=pl.when(repairs).then(pl.col("_r").struct.field("row")),
         )
-        .with_columns(
-            _repair_at=ordered(
-                pl.when(~pl.col("_stale")).then("_apply_at").shift(-1).backward_fill(), key
-            ),
-            _repair_row=ordered(
-                pl.when(~pl.col("_stale")).then("row").shift(-1).backward_fill(), key
-            ),
-        )
-    )
-
-
-def newest_values(writes: pl.LazyFrame) -> pl.LazyFrame:
-    """Lookup of a stale episode's ``_newest_row``: the newest write's quantity and time."""
-    return writes.select(
-        _newest_row=pl.col("row"),
-        _newest_qty=pl.col("quantity"),
-        _newest_occurred=pl.col("occurred_at"),
+        .drop("_w", "_r")
     )
 
 
 def stale_episode_aggs() -> dict[str, pl.Expr]:
-    """Aggregations every stale-write episode reports (rows joined to newest_values()).
+    """Aggregations every stale-write episode reports (rows of ``stale_writes``).
 
     start / last_at: apply times of its first and last stale write; repair_at /
     repair_row: the write that ended it; stale_rows, stale_qty (the last stale
@@ -113,5 +159,5 @@ def stale_episode_aggs() -> dict[str, pl.Expr]:
         "stale_rows": pl.col("row").sort_by(order),
         "stale_qty": pl.col("quantity").sort_by(order).last(),
         "correct_qty": pl.col("_newest_qty").sort_by(order).last(),
-        "stale_by": (pl.col("_newest_occurred") - pl.col("occurred_at")).max(),
+        "stale_by": (pl.col("_newest") - pl.col("occurred_at")).max(),
     }

@@ -85,12 +85,18 @@ def with_systems(writes: pl.LazyFrame, declared: Mapping[str, tuple[str, str]]) 
         found = pl.col("flow").str.extract(_NAME_PATTERN.pattern, group).str.to_lowercase()
         return found.replace_strict(SYSTEM_WORDS, default=None, return_dtype=pl.String)
 
-    return (
-        writes.join(table, on="flow", how="left")
-        .with_columns(**{"from": pl.coalesce("_from", word(1)), "to": pl.coalesce("_to", word(2))})
+    # NOTE: the name is read once per flow, not once per write (a regex per row).
+    systems = (
+        writes.select("flow")
+        .unique()
+        .join(table, on="flow", how="left")
+        .select(
+            "flow",
+            **{"from": pl.coalesce("_from", word(1)), "to": pl.coalesce("_to", word(2))},
+        )
         .filter(pl.col("from").is_not_null(), pl.col("to").is_not_null())
-        .drop("_from", "_to")
     )
+    return writes.join(systems, on="flow", how="inner", maintain_order="left")
 
 
 def system_values(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:

@@ -25,9 +25,9 @@ from forensics.detectors._base import Code, DetectContext, Detector
 from forensics.detectors._lineage import with_retries
 from forensics.detectors._windows import (
     APPLY_ORDER,
+    GROUP,
+    grouped,
     metrics_json,
-    newest_values,
-    ordered,
     stale_episode_aggs,
     stale_writes,
 )
@@ -59,25 +59,24 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     """Return OOS001 episodes in EPISODE_SCHEMA."""
     del ctx  # OOS001 has no thresholds: any older write applied last is stale.
     writes = (
-        with_retries(events)
-        .pipe(stale_writes, KEY)
+        with_retries(events.select(DETECTOR.requires))
+        .pipe(stale_writes)
+        # A stale retry is RTY001's; only first deliveries are out of sequence here.
+        .with_columns(_flag=pl.col("_stale") & ~pl.col("_retry"))
+        # Only entities with a stale first delivery can have an episode.
+        .filter(pl.col("_flag").any().over(GROUP))
         .with_columns(
-            # A stale retry is RTY001's; only first deliveries are out of sequence here.
-            _flag=pl.col("_stale") & ~pl.col("_retry"),
-            _final_qty=ordered(pl.col("quantity").last(), KEY),
-            _final_newest_row=ordered(pl.col("_newest_row").last(), KEY),
+            # What the destination ends with, and what it should end with.
+            _final_qty=grouped(pl.col("quantity").last()),
+            _final_newest_qty=grouped(pl.col("_newest_qty").last()),
+            # With the group in the key, runs numbered over the whole column are
+            # the runs within each group.
+            _episode=pl.col("_flag").rle_id(),
         )
-        .with_columns(_episode=ordered(pl.col("_flag").rle_id(), KEY))
-    )
-    newest = newest_values(writes)
-    final_newest = newest.select(
-        _final_newest_row=pl.col("_newest_row"), _final_newest_qty=pl.col("_newest_qty")
     )
     order = [pl.col(c) for c in APPLY_ORDER]
     episodes = (
         writes.filter("_flag")
-        .join(newest, on="_newest_row", how="left")
-        .join(final_newest, on="_final_newest_row", how="left")
         .group_by([*KEY, "_episode"])
         .agg(
             **stale_episode_aggs(),

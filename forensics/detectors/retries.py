@@ -33,10 +33,10 @@ from forensics.detectors._base import Code, DetectContext, Detector
 from forensics.detectors._lineage import ENTITY_KEY, with_originals, with_retries
 from forensics.detectors._windows import (
     APPLY_ORDER,
+    GROUP,
     applied,
     metrics_json,
-    newest_values,
-    ordered,
+    same_group,
     stale_episode_aggs,
     stale_writes,
 )
@@ -105,7 +105,8 @@ ADJUSTMENT_FLOW: Final = r"(?i)adjust|delta|increment|decrement|movement"
 def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     """Return RTY001, RTY002 and IDM001 episodes in EPISODE_SCHEMA."""
     del ctx  # no thresholds: any stale retry, duplicate or keyless retrying flow counts
-    lineage = with_retries(events)
+    # NOTE: cache() so that the three codes share one sort and one lineage.
+    lineage = with_retries(events.select(DETECTOR.requires)).cache()
     return pl.concat(
         [_stale_retries(lineage), _duplicates(lineage), _missing_keys(lineage)],
         how="vertical",
@@ -115,20 +116,22 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
 def _stale_retries(lineage: pl.LazyFrame) -> pl.LazyFrame:
     """RTY001: retries applied after a newer event, one episode per run of them."""
     writes = (
-        with_originals(lineage)
-        .pipe(stale_writes, KEY)
+        stale_writes(lineage)
+        .with_columns(_flag=pl.col("_stale") & pl.col("_retry"))
+        # Only entities with a stale retry can have an episode.
+        .filter(pl.col("_flag").any().over(GROUP))
         .with_columns(
             # The destination's value just before this write: the previous write's.
-            _prev_qty=ordered(pl.col("quantity").shift(1), KEY),
-            _prev_row=ordered(pl.col("row").shift(1), KEY),
-            _flag=pl.col("_stale") & pl.col("_retry"),
+            _prev_qty=pl.when(same_group(1)).then(pl.col("quantity").shift(1)),
+            _prev_row=pl.when(same_group(1)).then(pl.col("row").shift(1)),
+            # With the group in the key, runs numbered over the whole column are
+            # the runs within each group.
+            _episode=pl.col("_flag").rle_id(),
         )
-        .with_columns(_episode=ordered(pl.col("_flag").rle_id(), KEY))
     )
     order = [pl.col(c) for c in APPLY_ORDER]
     episodes = (
-        writes.filter("_flag")
-        .join(newest_values(writes), on="_newest_row", how="left")
+        with_originals(writes.filter("_flag"), lineage)
         .group_by([*KEY, "_episode"])
         .agg(
             **stale_episode_aggs(),
@@ -179,6 +182,8 @@ def _duplicates(lineage: pl.LazyFrame) -> pl.LazyFrame:
     order = [pl.col(c) for c in APPLY_ORDER]
     groups = (
         lineage.filter(applied(), pl.col("_identity").is_not_null())
+        # Most identities are applied once: drop them before the per-group sorts.
+        .filter(pl.len().over(GROUP, "_identity") > 1)
         .with_columns(_at=pl.coalesce("_apply_at", "occurred_at"))
         .group_by([*KEY, "_identity"])
         .agg(
@@ -220,7 +225,7 @@ def _missing_keys(lineage: pl.LazyFrame) -> pl.LazyFrame:
     record = pl.any_horizontal(
         pl.col("sku", "quantity", "event_id", "idempotency_key").is_not_null()
     )
-    order = [pl.col(c) for c in APPLY_ORDER]
+    ordered_redeliveries = [pl.col(c).filter("_redelivery") for c in APPLY_ORDER]
     flows = (
         lineage.filter(record)
         .with_columns(_at=pl.coalesce("_apply_at", "occurred_at"))
@@ -232,7 +237,7 @@ def _missing_keys(lineage: pl.LazyFrame) -> pl.LazyFrame:
             writes_quantities=(applied() & pl.col("quantity").is_not_null()).any(),
             start=pl.col("_at").min(),
             end=pl.col("_at").max(),
-            rows=pl.col("row").sort_by(order).filter(pl.col("_redelivery").sort_by(order)),
+            rows=pl.col("row").filter("_redelivery").sort_by(ordered_redeliveries),
         )
         .with_columns(share=pl.col("without_key") / pl.col("records"))
         .filter("writes_quantities", pl.col("retries") > 0, pl.col("share") > 0.5)

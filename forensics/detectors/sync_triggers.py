@@ -93,19 +93,11 @@ def _profiles(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
         )
     )
     # A run shows the source moving when it carries a change made after the
-    # previous run started: that change waited for this run.
-    moving = (
-        events.filter(pl.col("occurred_at").is_not_null())
-        .join(
-            flow_runs.select("flow", "run_id", prev_at=pl.col("at") - pl.col("interval")),
-            on=["flow", "run_id"],
-            how="inner",
-        )
-        .filter(pl.col("prev_at").is_not_null())
-        .group_by("flow", "run_id")
-        .agg(moved=(pl.col("occurred_at") > pl.col("prev_at")).any())
-        .group_by("flow")
-        .agg(moving_share=pl.col("moved").mean())
+    # previous run started: that change waited for this run. Runs without an
+    # occurred_at or a previous run compare as null and the mean skips them.
+    prev_at = pl.col("at") - pl.col("interval")
+    moving = flow_runs.group_by("flow").agg(
+        moving_share=(pl.col("latest_occurred") > prev_at).mean()
     )
     profile = (
         schedules(flow_runs)

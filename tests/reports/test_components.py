@@ -12,7 +12,7 @@ from forensics.findings import AnalysisResult, Evidence, Finding, InputFile, Sev
 from forensics.schema import Rejection
 from reports import _html_environment, render_html, render_markdown
 from reports._text import fmt_duration, fmt_number, fmt_window, markdown_escape, visible
-from reports.context import build_context
+from reports.context import HTML_FULL_PER_CODE, build_context
 
 MakeResult = Callable[..., AnalysisResult]
 MakeFinding = Callable[..., Finding]
@@ -50,6 +50,30 @@ def test_what_to_fix_first_leaves_out_info_and_links_to_cards(
     document = render_html(result)
     assert '<a href="#f-00">' in document
     assert 'id="f-00"' in document
+
+
+def test_html_lays_out_the_first_findings_of_a_code_and_lists_the_rest(
+    make_result: MakeResult, make_finding: MakeFinding
+) -> None:
+    n = HTML_FULL_PER_CODE + 3
+    findings = (
+        *(make_finding(id=f"{i:04x}", code="RTY001", entity=f"SKU-{i:03d}") for i in range(n)),
+        make_finding(id="ffff", code="OOS001"),
+    )
+    result = make_result(findings=findings)
+    group = build_context(result, full_per_code=HTML_FULL_PER_CODE).groups[0]
+    assert group.heading == f"High ({n + 1})"
+    assert [f.code for f in group.findings] == ["OOS001"] + ["RTY001"] * HTML_FULL_PER_CODE
+    (more,) = group.more
+    assert more.heading == "3 more high RTY001 findings"
+    assert "findings.json" in more.note
+    assert [row.entity for row in more.rows] == [f"SKU-{i:03d}" for i in range(n - 3, n)]
+    document = render_html(result)
+    assert document.count('<article class="finding') == HTML_FULL_PER_CODE + 1
+    # Every finding keeps its anchor, so "What to fix first" and the charts can link to it.
+    assert all(f'id="f-{i:04x}"' in document for i in range(n))
+    # Without a limit (the Markdown report) every finding is laid out in full.
+    assert len(build_context(result).groups[0].findings) == n + 1
 
 
 # --- finding cards ----------------------------------------------------------------
