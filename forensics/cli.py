@@ -258,12 +258,15 @@ def _write_outputs(
 ) -> list[tuple[str, Path]]:
     # NOTE: reports is imported here, not at module level, so `forensics formats`
     # and `--help` stay fast and the engine never depends on templates.
-    from reports import render_html, render_markdown
+    from reports import HTML_FULL_PER_CODE, render_html, render_markdown
     from reports.evidence import attach_excerpts
 
     # Excerpts of cited lines (re-read, redacted, clipped) are for the reports
     # only; findings.json cites file:line and stays independent of --html/--md.
-    report = attach_excerpts(result, root) if html_out or md_out else result
+    # NOTE: the HTML report shows the evidence of HTML_FULL_PER_CODE findings per
+    # severity and code; the Markdown report shows every finding's.
+    per_code = None if md_out else HTML_FULL_PER_CODE
+    report = attach_excerpts(result, root, per_code=per_code) if html_out or md_out else result
 
     outputs: list[tuple[str, Path, Callable[[AnalysisResult], str]]] = []
     if html_out:

@@ -283,7 +283,7 @@ def build_context(result: AnalysisResult, *, full_per_code: int | None = None) -
     def view(finding: Finding) -> FindingView:
         return _finding(finding, statuses.get(finding.id) if marks is not None else None, excerpts)
 
-    full = _laid_out_in_full(ordered, full_per_code)
+    full = laid_out_in_full(ordered, full_per_code)
     views = {i: view(ordered[i]) for i in full}
     groups = tuple(
         SeverityGroup(
@@ -338,7 +338,7 @@ class _Excerpts:
         return shown
 
 
-def _laid_out_in_full(ordered: list[Finding], per_code: int | None) -> list[int]:
+def laid_out_in_full(ordered: list[Finding], per_code: int | None) -> list[int]:
     """Positions of the findings laid out in full: the first per_code of each severity and code."""
     if per_code is None:
         return list(range(len(ordered)))

@@ -27,8 +27,9 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO, Final, Protocol
 
-from forensics.findings import AnalysisResult, Evidence, Finding
+from forensics.findings import AnalysisResult, Evidence, Finding, sort_findings
 from forensics.redact import Redactor
+from reports.context import laid_out_in_full
 
 __all__ = ["EXCERPT_CHARS", "attach_excerpts", "read_excerpts"]
 
@@ -94,7 +95,9 @@ def read_excerpts(
     return out
 
 
-def attach_excerpts(result: AnalysisResult, root: Path) -> AnalysisResult:
+def attach_excerpts(
+    result: AnalysisResult, root: Path, *, per_code: int | None = None
+) -> AnalysisResult:
     """Return result with excerpts of its cited evidence (at most 20 per finding).
 
     Redaction follows the result's mode (``--no-redact``); what the excerpts'
@@ -103,13 +106,18 @@ def attach_excerpts(result: AnalysisResult, root: Path) -> AnalysisResult:
     Args:
         result: the analysis of root.
         root: the analysed path.
+        per_code: read only the evidence of the first per_code findings of each
+            severity and code (the ones the HTML report lays out in full);
+            None reads every finding's (the Markdown report shows them all).
 
     Returns:
         A copy with ``excerpts`` filled and ``redaction.counts`` updated.
     """
     enabled = bool(result.redaction.get("enabled", True))
     redactor = Redactor(enabled=enabled)
-    excerpts = read_excerpts(root, _cited(result.findings), redactor)
+    findings = sort_findings(list(result.findings))
+    shown = [findings[i] for i in laid_out_in_full(findings, per_code)]
+    excerpts = read_excerpts(root, _cited(shown), redactor)
     counts = dict(result.redaction.get("counts") or {})
     for rule, n in redactor.counts.items():
         counts[rule] = int(counts.get(rule, 0)) + n

@@ -127,6 +127,25 @@ def test_attach_excerpts_follows_no_redact_and_adds_counts(
     assert raw.excerpts[("make/logs.json", 120)] == '{"Cookie": "sid=1", "sku": "A"}'
 
 
+def test_excerpts_for_the_html_alone_read_only_the_findings_it_lays_out_in_full(
+    tmp_path: Path,
+    make_result: Callable[..., AnalysisResult],
+    make_finding: Callable[..., Finding],
+) -> None:
+    # The HTML folds findings past the first per_code of a severity and code into
+    # one table without evidence, so their cited lines are never read.
+    _write(tmp_path, "hooks/a.ndjson", "".join(f'{{"n": {i}}}\n' for i in range(1, 6)))
+    findings = tuple(
+        make_finding(id=f"id{i}", entity=f"SKU-{i}", evidence=(Evidence("hooks/a.ndjson", i, i),))
+        for i in range(1, 6)
+    )
+    folded = attach_excerpts(make_result(findings=findings), tmp_path, per_code=2)
+    everything = attach_excerpts(make_result(findings=findings), tmp_path)
+    assert len(folded.excerpts) == 2
+    assert set(folded.excerpts) < set(everything.excerpts)
+    assert len(everything.excerpts) == 5
+
+
 PAYLOADS = (
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
