@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -273,12 +273,15 @@ def parse_timestamps_with_issues(
     )
 
 
+_SENTINEL_DAYS: Final = tuple(date.fromisoformat(d) for d in SENTINEL_DATES)
+
+
 def _canonical_issue() -> pl.Expr:
     """The issue of a canonical aware value: only a sentinel or an unshowable year."""
     value = pl.col("value")
-    sentinel = pl.col("_text").str.slice(0, 10).is_in(SENTINEL_DATES) | value.dt.date().cast(
-        pl.String
-    ).is_in(SENTINEL_DATES)
+    sentinel = pl.col("_text").str.slice(0, 10).is_in(SENTINEL_DATES) | value.dt.date().is_in(
+        _SENTINEL_DAYS
+    )
     year = value.dt.year()
     return (
         pl.when(sentinel.fill_null(False))

@@ -5,24 +5,24 @@ inferred one: the keys a sample of the file's lines uses, all as strings, with
 the objects among them (headers, body, ...) as structs of their keys. A line is
 kept from this path only when cheap checks prove that Polars read it exactly as
 the per-line Python path does; any other line (bad JSON, nested objects, a body
-logged as a string, \\u escapes, numbers Polars prints differently, duplicate
-keys, keys the sample did not show, ...) is handed to the per-line path with
-its line number, record number and offset, so rejections and notes stay the
-per-line path's. A range that Polars fails to decode is bisected and only its
-smallest failing pieces go to the per-line path.
+logged as a string, any backslash escape, numbers Polars prints differently,
+duplicate keys, keys the sample did not show, ...) is handed to the per-line
+path with its line number, record number and offset, so rejections and notes
+stay the per-line path's. A range that Polars fails to decode is bisected and
+only its smallest failing pieces go to the per-line path.
 
 The proof that a decoded line lost nothing is three byte counts. Every ``:``
 in valid JSON is a key's separator or sits inside a string, so when the line's
 colons equal the non-null fields decoded plus the colons inside the decoded
-values, every key was decoded (none unknown, duplicated, null, or spelt with
-escapes) and no string Polars skipped holds a colon. Every ``"`` (less escaped
-ones) is two per key and two per string value, so the string values are as
-many as the fields the sample saw as strings, and a decoded number or boolean
-must read as one: a value that changed kind goes to the per-line path, which
-notes ``schema_conflict``. (Only a line where a string field holds a number
-while a number field holds a numeric string at once would pass.) Every ``{``
-must be an object decoded, so there is no nested object the Python path would
-search. Counting single bytes is what makes the checks cheap (bench/RESULTS.md).
+values, every key was decoded (none unknown, duplicated or null) and no string
+Polars skipped holds a colon. With no escapes, every ``"`` is two per key and
+two per string value, so the string values are as many as the fields the
+sample saw as strings, and a decoded number or boolean must read as one: a
+value that changed kind goes to the per-line path, which notes
+``schema_conflict``. (Only a line where a string field holds a number while a
+number field holds a numeric string at once would pass.) Every ``{`` must be an
+object decoded, so there is no nested object the Python path would search.
+Counting single bytes is what makes the checks cheap (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ _BISECT_FLOOR: Final = 256
 _SAMPLE_HEAD: Final = 200
 _SAMPLE_SPREAD: Final = 100
 _SAMPLE_LINE_CHARS: Final = 1 << 16
-_BLANK: Final = " \t\n\r\x0b\x0c"  # what bytes.strip() removes
+_NOT_BLANK: Final = r"[^ \t\n\r\x0b\x0c]"  # what bytes.strip() keeps
 # Objects whose keys the per-line path reads (a request object is read through
 # its nested headers and body, so it is never decoded here).
 _CONTAINERS: Final = ("headers", "body", "payload")
@@ -52,15 +52,13 @@ _NEVER_DECODED: Final = frozenset({"request"})
 _SCALAR_KEYS: Final = frozenset(
     (*RECEIVE_KEYS, "processed_at", "status", "response_status", "endpoint", "attempt_number")
 ) | {"event_id"}
-# Text that sends a line to the per-line path before decoding (one Aho-Corasick
-# pass): \\u escapes (Polars decodes a lone surrogate to NUL where Python gives
-# U+FFFD and a note), an escaped backslash (the quote count below assumes every
-# \\" is an escaped quote) and bidi controls (noted by the per-line path).
-_SLOW_TEXT: Final = (
-    "\\u",
-    "\\\\",
-    *"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c",
-)
+# Text that sends a line to the per-line path before decoding. Any backslash:
+# Polars decodes a lone surrogate escape to NUL where Python gives U+FFFD and a
+# note, and with no escapes every '"' in a line is structural, which the quote
+# count relies on. Bidi controls, which the per-line path notes, are looked for
+# only in a file that is not pure ASCII.
+_BACKSLASH: Final = "\\"
+_BIDI: Final = tuple("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 # A decoded value the per-line path may print differently: Python keeps a JSON
 # float as a float (1e-07, -0.0, 1e+300) where Polars prints its own digits.
 _FLOAT_TEXT: Final = r"^-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)$|^-?\d+\.\d*$|^-0$"
@@ -102,11 +100,12 @@ def read_fast(body: bytes, keys: dict[str, tuple[str, ...]]) -> FastRead | None:
     lines = lines.with_columns(
         line=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32),
         _start=(pl.col("length").cast(pl.Int64) + 1).cum_sum() - pl.col("length") - 1,
-        text=pl.col("text").str.strip_suffix("\r"),
     )
-    blank = (pl.col("length") == 0) | (
-        pl.col("text").str.strip_chars(_BLANK).str.len_bytes() == 0
-    ).fill_null(False)
+    if b"\r" in body:
+        lines = lines.with_columns(pl.col("text").str.strip_suffix("\r"))
+    # NOTE: a search for the first non-blank byte stops at once on a record; strip
+    # would copy every line.
+    blank = (pl.col("length") == 0) | ~pl.col("text").str.contains(_NOT_BLANK).fill_null(True)
     lines = _chunked(
         lines.filter(~blank).with_columns(record=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32))
     )
@@ -119,19 +118,21 @@ def read_fast(body: bytes, keys: dict[str, tuple[str, ...]]) -> FastRead | None:
     # decode: Python decodes it one level, and the decode would fail on it; one
     # the sample never saw as a string is left to the bisection.
     slow_text = [
-        *_SLOW_TEXT,
+        *(() if body.isascii() else _BIDI),
         *(f'"{c}":{s}"' for c in shape.string_containers for s in ("", " ")),
     ]
+    slow = text.str.contains(_BACKSLASH, literal=True)
+    if slow_text:
+        slow = slow | text.str.contains_any(slow_text)
     checked = lines.with_columns(
         _opens=opens,
         _colons=text.str.count_matches(":", literal=True),
-        _quotes=text.str.count_matches('"', literal=True)
-        - text.str.count_matches('\\"', literal=True),
+        _quotes=text.str.count_matches('"', literal=True),
         _fast=(
             text.str.starts_with("{")
             & text.str.ends_with("}")
             & (text.str.count_matches("}", literal=True) == opens)
-            & ~text.str.contains_any(slow_text)
+            & ~slow
         ).fill_null(False),
     )
     candidates = checked.filter("_fast").drop("_fast")
