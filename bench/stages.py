@@ -114,11 +114,11 @@ def main() -> None:
             baseline=None,
             timelines=timeline_series(events),
         )
-    from reports import render_html
+    from reports import HTML_FULL_PER_CODE, render_html
     from reports.evidence import attach_excerpts
 
     with stage("excerpts"):
-        report = attach_excerpts(result, args.path)
+        report = attach_excerpts(result, args.path, per_code=HTML_FULL_PER_CODE)
     with tempfile.TemporaryDirectory() as tmp:
         with stage("html"):
             Path(tmp, "r.html").write_text(render_html(report), encoding="utf-8")
