@@ -22,9 +22,10 @@ from typing import Any
 import polars as pl
 
 from forensics import loader
+from forensics.analysis import detect_context
 from forensics.attribution import attribute
 from forensics.config import load_config
-from forensics.detectors import DETECTORS, DetectContext
+from forensics.detectors import DETECTORS
 from forensics.document import dumps
 from forensics.engine import run_detectors
 from forensics.findings import AnalysisResult, sort_findings
@@ -83,13 +84,7 @@ def main() -> None:
         loaded = loader.load(args.path, config, redactor=redactor)
     report_reads()
     events = loaded.events
-    ctx = DetectContext(
-        thresholds=config.thresholds,
-        source_of_truth=config.source_of_truth,
-        flows={name: (s.source, s.destination) for name, s in config.flows},
-        mappings=loaded.mappings.lazy(),
-        facts=loaded.facts,
-    )
+    ctx = detect_context(config, loaded)
     findings = []
     for detector in DETECTORS:
         with stage(f"detect {detector.name}"):

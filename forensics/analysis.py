@@ -62,13 +62,7 @@ def analyze(
             f"{path}: no readable export found in {len(loaded.skipped)} file(s){detail}; "
             "run `forensics formats` to see what is recognised."
         )
-    ctx = DetectContext(
-        thresholds=config.thresholds,
-        source_of_truth=config.source_of_truth,
-        flows={name: (s.source, s.destination) for name, s in config.flows},
-        mappings=loaded.mappings.lazy(),
-        facts=loaded.facts,
-    )
+    ctx = detect_context(config, loaded)
     findings, errors = run_detectors(loaded.events, ctx)
     findings, drift = attribute(loaded.events, ctx, findings)
     ordered = sort_findings(findings)
@@ -90,4 +84,15 @@ def analyze(
         generated_at=generated_at,
         baseline=marks,
         timelines=timeline_series(loaded.events),
+    )
+
+
+def detect_context(config: Config, loaded: Loaded) -> DetectContext:
+    """What every detector is given besides the events: thresholds, systems, mappings, facts."""
+    return DetectContext(
+        thresholds=config.thresholds,
+        source_of_truth=config.source_of_truth,
+        flows={name: (s.source, s.destination) for name, s in config.flows},
+        mappings=loaded.mappings.lazy(),
+        facts=loaded.facts,
     )
