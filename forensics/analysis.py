@@ -64,7 +64,9 @@ def analyze(
         )
     ctx = detect_context(config, loaded)
     findings, errors = run_detectors(loaded.events, ctx)
-    findings, drift = attribute(loaded.events, ctx, findings)
+    # NOTE: sorted first so the causes each drift finding lists come in report order,
+    # not in whatever order the detectors returned them.
+    findings, drift = attribute(loaded.events, ctx, sort_findings(findings))
     ordered = sort_findings(findings)
     marks = None
     if old is not None and baseline is not None:
