@@ -60,7 +60,7 @@ _INT64_MAX: Final = 2**63 - 1
 # a type; objects and arrays are left out because a field that is an object in one
 # record and a JSON string in the next is one value encoded two ways (B35), which
 # readers decode, and real Zapier exports mix both.
-_SCALAR_KINDS: Final[dict[type, str]] = {
+SCALAR_KINDS: Final[dict[type, str]] = {
     str: "string",
     int: "number",
     float: "number",
@@ -387,7 +387,7 @@ class _FieldTypes:
             shape.seen[keys, kinds] = shape.nested
         drifted = 0
         for key, kind in zip(keys, kinds, strict=True):
-            name = _SCALAR_KINDS.get(kind)
+            name = SCALAR_KINDS.get(kind)
             if name is None:
                 continue
             field = (*path, key)

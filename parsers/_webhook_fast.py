@@ -34,6 +34,8 @@ from typing import Final
 
 import polars as pl
 
+from parsers._json import SCALAR_KINDS
+
 RECEIVE_KEYS: Final = ("received_at", "timestamp", "time", "ts")
 KEY_LISTS: Final = ("sku", "location", "quantity", "occurred_at", "event_id", "idempotency_key")
 
@@ -213,9 +215,6 @@ def _sample(lines: pl.DataFrame) -> list[str]:
     return [t for t in texts if t is not None]
 
 
-_KIND_NAMES: Final = {str: "string", int: "number", float: "number", bool: "boolean"}
-
-
 @dataclass(frozen=True, slots=True)
 class _Shape:
     """The keys a file's lines use and their JSON kinds, learnt from a sample.
@@ -306,7 +305,8 @@ def _leaf_columns(shape: _Shape) -> list[pl.Expr]:
 
 
 def _kind(value: object) -> str:
-    return _KIND_NAMES.get(type(value), "other")
+    # NOTE: the names schema_conflict tracking uses, so fast and slow lines compare.
+    return SCALAR_KINDS.get(type(value), "other")
 
 
 def _names(dtype: pl.DataType | None) -> set[str]:
