@@ -10,8 +10,9 @@ with the error, the one broad catch besides per-detector isolation.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,9 @@ from parsers import Fact, ParseContext, Parser, ParseResult, by_id, detect
 from parsers._walk import Entry, Limits, WalkSkip, walk
 
 _KEY = ["file", "record"]
+# Files parsed at once: two keep both cores busy (bench/RESULTS.md) while only two
+# files' bytes and intermediate frames are held.
+_READERS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,37 +92,36 @@ def load(
     # duplicate_file on the first copy, once per later copy skipped as the same content.
     file_notes: dict[str, Counter[str]] = defaultdict(Counter)
     # NOTE: walk() is consumed lazily so each file's bytes are dropped once read;
-    # holding every file of a multi-GB export at once doubled peak memory.
-    for entry in _entries(path, limits):
-        if isinstance(entry, WalkSkip):
-            skipped.append(Skipped(entry.file, entry.reason))
-            if entry.duplicate_of is not None:
-                file_notes[entry.duplicate_of]["duplicate_file"] += 1
-            continue
-        if entry.notes:
-            file_notes[entry.file].update(entry.notes)
-        if progress:
-            progress(entry.file)
-        parser = detect(entry.data, entry.file)
-        if parser is None:
-            skipped.append(
-                Skipped(entry.file, "no known export format recognised; run `forensics formats`")
-            )
-            continue
-        ctx = ParseContext(file=entry.file, tz=config.zone, payload=payload)
-        try:
-            result = parser.read(entry.data, ctx)
-        except Exception as exc:
-            skipped.append(
-                Skipped(
-                    entry.file,
-                    f"the {parser.id} reader failed ({type(exc).__name__}: {exc}); "
-                    "please report this file",
+    # holding every file of a multi-GB export at once doubled peak memory. Up to
+    # _READERS files are parsed at once: a reader's single-threaded stretches
+    # (framing, Python fallbacks) then overlap another file's Polars work.
+    with ThreadPoolExecutor(max_workers=_READERS) as pool:
+        pending: deque[tuple[str, Parser, Future[ParseResult]]] = deque()
+        for entry in _entries(path, limits):
+            if isinstance(entry, WalkSkip):
+                skipped.append(Skipped(entry.file, entry.reason))
+                if entry.duplicate_of is not None:
+                    file_notes[entry.duplicate_of]["duplicate_file"] += 1
+                continue
+            if entry.notes:
+                file_notes[entry.file].update(entry.notes)
+            if progress:
+                progress(entry.file)
+            parser = detect(entry.data, entry.file)
+            if parser is None:
+                skipped.append(
+                    Skipped(
+                        entry.file, "no known export format recognised; run `forensics formats`"
+                    )
                 )
-            )
-            continue
-        _check_accounting(entry.file, parser.id, result)
-        reads.append(_FileRead(entry.file, parser, result))
+                continue
+            ctx = ParseContext(file=entry.file, tz=config.zone, payload=payload)
+            pending.append((entry.file, parser, pool.submit(parser.read, entry.data, ctx)))
+            del entry
+            while len(pending) >= _READERS:
+                _collect(*pending.popleft(), reads, skipped)
+        while pending:
+            _collect(*pending.popleft(), reads, skipped)
     facts = tuple(
         sorted((f for r in reads for f in r.result.facts), key=lambda f: (f.file, f.line))
     )
@@ -135,6 +138,29 @@ def load(
     )
     ordered_skips = tuple(sorted(skipped, key=lambda s: s.file))
     return Loaded(combined.events, combined.mappings, inputs, ordered_skips, facts)
+
+
+def _collect(
+    file: str,
+    parser: Parser,
+    future: Future[ParseResult],
+    reads: list[_FileRead],
+    skipped: list[Skipped],
+) -> None:
+    """Wait for one file's reader; keep its result, or list the file as skipped."""
+    try:
+        result = future.result()
+    except Exception as exc:
+        skipped.append(
+            Skipped(
+                file,
+                f"the {parser.id} reader failed ({type(exc).__name__}: {exc}); "
+                "please report this file",
+            )
+        )
+        return
+    _check_accounting(file, parser.id, result)
+    reads.append(_FileRead(file, parser, result))
 
 
 def _entries(path: Path, limits: Limits | None) -> Iterator[Entry]:
