@@ -249,46 +249,105 @@ def parse_timestamps_with_issues(
         ``naive_timestamp`` rows keep their value.
     """
     raw = _as_text(values)
-    # Fast path: canonical ISO 8601 with Z or +HH:MM (what receivers log) is one
-    # strptime; only the other values pay for the rewrites, formats and fallbacks.
-    aware = raw.str.replace(r"Z$", "+00:00").str.to_datetime(
-        _AWARE_FORMATS[0], time_unit="us", strict=False
-    )
-    canonical = (raw.str.contains(_CANONICAL) & aware.is_not_null()).fill_null(False)
-    if not canonical.any():
-        return _parse_full(raw, tz)
-    frame = pl.DataFrame({"_text": raw, "value": aware.cast(UTC_US), "_fast": canonical})
-    fast = frame.filter("_fast").with_columns(issue=_canonical_issue())
-    fast = fast.with_columns(value=pl.when(pl.col("issue").is_null()).then(pl.col("value")))
-    if fast.height == frame.height:
+    fast = _canonical(raw)
+    slow_at = fast.get_column("_fast").not_().arg_true()
+    if slow_at.is_empty():
         return fast.select("value", "issue")
-    frame = frame.with_row_index("_i")
-    rest = frame.filter(~pl.col("_fast"))
-    slow = _parse_full(rest.get_column("_text"), tz).with_columns(rest.get_column("_i"))
-    slow = slow.select("_i", "value", "issue")
-    return (
-        pl.concat([frame.filter("_fast").select("_i").hstack(fast.select("value", "issue")), slow])
-        .sort("_i")
-        .select("value", "issue")
+    if slow_at.len() == raw.len():
+        return _parse_full(raw, tz)
+    # NOTE: only the other values pay for the rewrites, formats and fallbacks; their
+    # results are written back in place, which keeps the rows in order without a sort.
+    slow = _parse_full(raw.gather(slow_at), tz)
+    return pl.DataFrame(
+        [
+            fast.get_column(name).scatter(slow_at, slow.get_column(name))
+            for name in ("value", "issue")
+        ]
     )
 
 
-_SENTINEL_DAYS: Final = tuple(date.fromisoformat(d) for d in SENTINEL_DATES)
+_DAY_US: Final = 86_400_000_000
+_EPOCH_DAY: Final = date(1970, 1, 1)
+_SENTINEL_DAYS: Final = tuple((date.fromisoformat(d) - _EPOCH_DAY).days for d in SENTINEL_DATES)
+# The microseconds a Python datetime can show: years 1 to 9999.
+_FIRST_US: Final = (date.min - _EPOCH_DAY).days * _DAY_US
+_PAST_LAST_US: Final = ((date.max - _EPOCH_DAY).days + 1) * _DAY_US
 
 
-def _canonical_issue() -> pl.Expr:
-    """The issue of a canonical aware value: only a sentinel or an unshowable year."""
-    value = pl.col("value")
-    sentinel = pl.col("_text").str.slice(0, 10).is_in(SENTINEL_DATES) | value.dt.date().is_in(
-        _SENTINEL_DAYS
+def _canonical(raw: pl.Series) -> pl.DataFrame:
+    """Read canonical ISO 8601 with ``Z`` or ``+HH:MM`` (what receivers log) by position.
+
+    Returns ``value`` and ``issue`` as ``_parse_full`` gives them, and ``_fast``:
+    false where the value is not canonical and the full rules must read it.
+    Absent values are fast too (null, no issue).
+    """
+    # NOTE: Polars' strptime of the fixed-width "%Y-%m-%dT%H:%M:%S" is several times
+    # faster than one with "%.f%z", so the fraction and offset are read as numbers
+    # and added. The shape regex makes every position a digit or its separator,
+    # and strptime validates the date and time (leap second included) as the full
+    # rules do; an offset past 23:59, which chrono rejects, is left to them.
+    # Each step is its own column: eager frames do not share subexpressions.
+    text = pl.col("_text")
+    frame = pl.DataFrame({"_text": raw}).with_columns(
+        _zulu=text.str.ends_with("Z"), _length=text.str.len_bytes().cast(pl.Int32)
     )
-    year = value.dt.year()
-    return (
-        pl.when(sentinel.fill_null(False))
+    # Fraction digits past the sixth are below a microsecond; strptime drops them too.
+    digits = (pl.col("_length") - pl.when("_zulu").then(21).otherwise(26)).clip(0, 6)
+    all_zulu, fewest, most = frame.select(
+        pl.col("_zulu").all(), digits.min().alias("fewest"), digits.max().alias("most")
+    ).row(0)
+    # A column whose values all end in Z, or all have as many fraction digits
+    # (none included), reads that part more cheaply.
+    if not most:
+        frac = pl.lit(0, pl.Int64)
+    elif fewest == most:
+        frac = text.str.slice(20, most).cast(pl.Int64, strict=False) * 10 ** (6 - most)
+    else:
+        frac = text.str.slice(20, digits).str.pad_end(6, "0").cast(pl.Int64, strict=False)
+    columns = {
+        "_shape": text.str.contains(_CANONICAL),
+        "_wall": text.str.head(19)
+        .str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
+        .to_physical(),
+        "_frac": frac,
+    }
+    if not all_zulu:
+        columns |= {
+            "_west": text.str.slice(-6, 1) == "-",
+            "_hours": text.str.slice(-5, 2).cast(pl.Int64, strict=False),
+            "_minutes": text.str.slice(-2, 2).cast(pl.Int64, strict=False),
+        }
+    frame = frame.with_columns(**columns)
+    offset = pl.lit(0, pl.Int64)
+    if not all_zulu:
+        east = (pl.col("_hours") * 60 + pl.col("_minutes")) * 60_000_000
+        offset = (
+            pl.when("_zulu")
+            .then(0)
+            .when((pl.col("_hours") <= 23) & (pl.col("_minutes") <= 59))
+            .then(pl.when("_west").then(-east).otherwise(east))
+        )
+    frame = frame.with_columns(_utc=pl.col("_wall") + pl.col("_frac") - offset)
+    utc = pl.col("_utc")
+    # NOTE: the date written is the sentinel the full rules look for, not only the
+    # date read: a leap second at 23:59:60 is read as the next day.
+    sentinel = text.str.slice(0, 10).is_in(SENTINEL_DATES) | (
+        utc.floordiv(_DAY_US).is_in(_SENTINEL_DAYS)
+    )
+    fast = (text.is_null() | (pl.col("_shape") & utc.is_not_null())).fill_null(False)
+    frame = frame.select(
+        "_utc",
+        _fast=fast,
+        issue=pl.when(fast & sentinel)
         .then(pl.lit("sentinel_timestamp"))
-        .when((year < 1) | (year > 9999))
+        .when(fast & ((utc < _FIRST_US) | (utc >= _PAST_LAST_US)))
         .then(pl.lit("unparseable_timestamp"))
-        .otherwise(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.lit(None, dtype=pl.String)),
+    )
+    return frame.select(
+        value=pl.when(pl.col("_fast") & pl.col("issue").is_null()).then(utc).cast(UTC_US),
+        issue=pl.col("issue"),
+        _fast=pl.col("_fast"),
     )
 
 

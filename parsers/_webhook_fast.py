@@ -87,18 +87,21 @@ class FastRead:
     kinds: dict[tuple[str, ...], str]
 
 
-def read_fast(body: bytes, keys: dict[str, tuple[str, ...]]) -> FastRead | None:
+def read_fast(
+    body: bytes, keys: dict[str, tuple[str, ...]], newlines: int | None = None
+) -> FastRead | None:
     """Decode the NDJSON lines of body that the vectorised path can read exactly.
 
     Args:
         body: UTF-8 bytes without a BOM (``parsers._text.to_utf8``).
         keys: the payload key lists.
+        newlines: ``body.count(b"\\n")`` when the caller has counted already.
 
     Returns:
         The raw rows of the decoded lines and the locations of the rest, or
         None when no line of the sample decodes (the per-line path reads all).
     """
-    lines = _frame(body)
+    lines = _frame(body, body.count(b"\n") if newlines is None else newlines)
     lines = lines.with_columns(
         line=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32),
         _start=(pl.col("length").cast(pl.Int64) + 1).cum_sum() - pl.col("length") - 1,
@@ -115,7 +118,6 @@ def read_fast(body: bytes, keys: dict[str, tuple[str, ...]]) -> FastRead | None:
     if not shape.schema:
         return None  # no sample line is an object: nothing to decode with
     text = pl.col("text")
-    opens = text.str.count_matches("{", literal=True)
     # NOTE: a container the sample saw logged as a string is checked before the
     # decode: Python decodes it one level, and the decode would fail on it; one
     # the sample never saw as a string is left to the bisection.
@@ -126,23 +128,32 @@ def read_fast(body: bytes, keys: dict[str, tuple[str, ...]]) -> FastRead | None:
     slow = text.str.contains(_BACKSLASH, literal=True)
     if slow_text:
         slow = slow | text.str.contains_any(slow_text)
+    # NOTE: eager frames do not share subexpressions, so the brace count that two
+    # checks use is a column first.
     checked = lines.with_columns(
-        _opens=opens,
+        _opens=text.str.count_matches("{", literal=True),
         _colons=text.str.count_matches(":", literal=True),
         _quotes=text.str.count_matches('"', literal=True),
+    ).with_columns(
         _fast=(
             text.str.starts_with("{")
             & text.str.ends_with("}")
-            & (text.str.count_matches("}", literal=True) == opens)
+            & (text.str.count_matches("}", literal=True) == pl.col("_opens"))
             & ~slow
         ).fill_null(False),
     )
     candidates = checked.filter("_fast").drop("_fast")
     decoded = _decode(candidates, shape.schema)
-    frame = decoded.filter(_accounted(shape) & ~_off_kind(shape) & ~_out_of_range(shape))
     columns = _raw_columns(keys, shape)
-    raw = frame.select(*columns, *_leaf_columns(shape))
-    raw = raw.filter(~_prints_differently(raw.select(c.meta.output_name() for c in columns)))
+    # NOTE: one lazy query, so the struct fields that the checks and the columns
+    # both read are extracted once (eager frames do not share subexpressions).
+    raw = (
+        decoded.lazy()
+        .filter(_accounted(shape) & ~_off_kind(shape) & ~_out_of_range(shape))
+        .select(*columns, *_leaf_columns(shape))
+    )
+    strings = raw.select(c.meta.output_name() for c in columns).collect_schema()
+    raw = raw.filter(~_prints_differently(strings)).collect()
     leaves = f"^{_LEAF_PREFIX}.*$"
     held = raw.select(pl.col(leaves).is_not_null().any())
     held_by = held.row(0, named=True) if held.width else {}
@@ -157,9 +168,12 @@ def read_fast(body: bytes, keys: dict[str, tuple[str, ...]]) -> FastRead | None:
     return FastRead(raw, slow, lines.height, kinds)
 
 
-def _frame(body: bytes) -> pl.DataFrame:
-    """Split body on ``\\n`` into ``text`` (String, null when not UTF-8) and ``length``."""
-    expected = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+def _frame(body: bytes, newlines: int) -> pl.DataFrame:
+    """Split body on ``\\n`` into ``text`` (String, null when not UTF-8) and ``length``.
+
+    ``newlines`` is ``body.count(b"\\n")``: a pass over the whole body, made once.
+    """
+    expected = newlines + (0 if body.endswith(b"\n") else 1)
     if body and b"\r" not in body and b"\x1f" not in body:
         # NOTE: Polars' CSV reader with no quoting and an absent separator is a
         # parallel line splitter; it keeps blank lines as nulls. The row count is
@@ -368,8 +382,8 @@ def _accounted(shape: _Shape) -> pl.Expr:
     return ok
 
 
-def _prints_differently(raw: pl.DataFrame) -> pl.Expr:
-    values = [c for c, dtype in raw.schema.items() if dtype == pl.String]
+def _prints_differently(raw: pl.Schema) -> pl.Expr:
+    values = [c for c, dtype in raw.items() if dtype == pl.String]
     return pl.any_horizontal(pl.col(c).str.contains(_FLOAT_TEXT).fill_null(False) for c in values)
 
 

@@ -307,8 +307,10 @@ class WebhookRequestLog:
         else:
             if has_mixed_line_endings(body):
                 notes["mixed_line_endings"] += 1
-            if self.fast_min_lines is not None and body.count(b"\n") + 1 >= self.fast_min_lines:
-                fast = read_fast(body, keys)
+            if self.fast_min_lines is not None:
+                newlines = body.count(b"\n")  # NOTE: a pass over the body; framing reuses it
+                if newlines + 1 >= self.fast_min_lines:
+                    fast = read_fast(body, keys, newlines)
             if fast is None:
                 seen = self._read_lines(iter_lines(body), shift, ctx, keys, rows, rejections, notes)
             else:
@@ -425,7 +427,9 @@ class WebhookRequestLog:
         """Derive attempts across all webhook files and drop page-file duplicates.
 
         Args:
-            events: rows of every webhook file, with the helper columns of ``read()``.
+            events: rows of every webhook file, with the helper columns of ``read()``,
+                in any order; rows already in (file, record) order, as the loader
+                passes them, are not sorted again.
             facts: cross-file facts of the export; webhook logs need none.
 
         Returns:
@@ -435,20 +439,35 @@ class WebhookRequestLog:
             by ``received_at`` (ties by file, then record) among deliveries of
             the same ``_delivery_key``; rows without a key are attempt 1.
         """
-        events = _with_helpers(events).sort(["file", "record"], maintain_order=True)
-        has_key = pl.col("_delivery_key").is_not_null()
-        events = events.filter(~_repeated_copy())
-        rank = pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over(
-            "_delivery_key", order_by=["received_at", "file", "record"]
-        )
+        events = _in_file_order(_with_helpers(events))
+        rank = pl.repeat(1, events.height, dtype=pl.UInt32, eager=True)
+        copies = None
+        at = _shared_key_rows(events)
+        if not at.is_empty():
+            # NOTE: copies and retries share a delivery key, so only rows whose key
+            # may occur twice need the windows; every other key is its own attempt 1.
+            # The rows keep their file order, so first() still finds the earliest file.
+            shared = events.select(*_COPY_KEY, "file", "record").gather(at)
+            shared = shared.with_columns(_at=at, _copy=_repeated_copy())
+            copies = shared.filter("_copy").get_column("_at")
+            kept = shared.filter(~pl.col("_copy")).select(
+                "_at",
+                pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over(
+                    "_delivery_key", order_by=["received_at", "file", "record"]
+                ),
+            )
+            rank = rank.scatter(kept.get_column("_at"), kept.to_series(1))
         attempt = (
             pl.when(pl.col("_attempt_hint").is_not_null())
             .then(pl.col("_attempt_hint").cast(pl.UInt32))
-            .when(has_key)
+            .when(pl.col("_delivery_key").is_not_null())
             .then(rank)
             .otherwise(1)
         )
-        return events.with_columns(attempt=attempt.clip(1, 65535).cast(pl.UInt16))
+        events = events.with_columns(attempt=attempt.clip(1, 65535).cast(pl.UInt16))
+        if copies is None or copies.is_empty():
+            return events
+        return events.filter(pl.repeat(True, events.height, eager=True).scatter(copies, False))
 
 
 # What makes two rows the same delivery exported twice.
@@ -461,6 +480,32 @@ def _repeated_copy() -> pl.Expr:
     # their edges, while one file listing a delivery twice is the log's own content.
     first_file = pl.col("file").first().over(_COPY_KEY)
     return pl.col("_delivery_key").is_not_null() & (pl.col("file") != first_file)
+
+
+def _in_file_order(events: pl.DataFrame) -> pl.DataFrame:
+    """Sort rows by file, then record, keeping the order of equal rows."""
+    # NOTE: the loader already hands rows in this order; checking costs a fraction
+    # of a sort. A stable sort of sorted rows changes nothing, so both agree.
+    file, record = pl.col("file"), pl.col("record")
+    ascending = (file < file.shift(-1)) | ((file == file.shift(-1)) & (record <= record.shift(-1)))
+    in_order = events.select(
+        ascending.fill_null(True).all() & file.is_not_null().all() & record.is_not_null().all()
+    ).item()
+    return events if in_order else events.sort(["file", "record"], maintain_order=True)
+
+
+def _shared_key_rows(events: pl.DataFrame) -> pl.Series:
+    """Positions of the rows whose delivery key may be another row's too.
+
+    A superset is fine (the windows run on it exactly); a row left out must hold
+    a key no other row holds, or none: a row without a key is never a copy and
+    is attempt 1. Hashing first avoids a hash table of strings.
+    """
+    keys = events.get_column("_delivery_key")
+    hashes = keys.hash()
+    ordered = hashes.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1))
+    return (hashes.is_in(repeated.unique()) & keys.is_not_null()).arg_true()
 
 
 def _with_helpers(events: pl.DataFrame) -> pl.DataFrame:
@@ -479,7 +524,7 @@ def duplicates(events: pl.DataFrame) -> pl.DataFrame:
         ``file``, ``line``, ``record`` of each dropped row and ``first_file``,
         ``first_line`` of the row kept, so the loader can report them.
     """
-    events = _with_helpers(events).sort(["file", "record"], maintain_order=True)
+    events = _in_file_order(_with_helpers(events))
     return (
         events.with_columns(
             first_file=pl.col("file").first().over(_COPY_KEY),
@@ -567,62 +612,70 @@ def _to_events(
     frame: pl.DataFrame, ctx: ParseContext
 ) -> tuple[pl.DataFrame, pl.DataFrame, Counter[str]]:
     """Type the raw columns; return (events, rejected locators, notes)."""
-    received = parse_timestamps_with_issues(frame.get_column("_received_raw"), ctx.tz)
-    occurred = parse_timestamps_with_issues(frame.get_column("_occurred_raw"), ctx.tz)
-    processed = parse_timestamps_with_issues(frame.get_column("_processed_raw"), ctx.tz)
+    times = {
+        name: parse_timestamps_with_issues(frame.get_column(f"_{name}_raw"), ctx.tz)
+        for name in ("received", "occurred", "processed")
+    }
     frame = frame.with_columns(
-        received_at=received.get_column("value"),
-        _received_issue=received.get_column("issue"),
-        occurred_at=occurred.get_column("value"),
-        _occurred_issue=occurred.get_column("issue"),
-        processed_at=processed.get_column("value"),
-        _processed_issue=processed.get_column("issue"),
+        column
+        for name, parsed in times.items()
+        for column in (
+            parsed.get_column("value").alias(f"{name}_at"),
+            parsed.get_column("issue").alias(f"_{name}_issue"),
+        )
     )
-    rejected = frame.filter(pl.col("received_at").is_null()).select(
-        "line", "record", "_offset", "_start", "_received_raw", "_received_issue"
-    )
-    kept = frame.filter(pl.col("received_at").is_not_null())
+    located = ("line", "record", "_offset", "_start", "_received_raw", "_received_issue")
+    if frame.get_column("received_at").has_nulls():
+        rejected = frame.filter(pl.col("received_at").is_null()).select(located)
+        kept = frame.filter(pl.col("received_at").is_not_null())
+    else:
+        # NOTE: the usual file rejects nothing; two filters would copy every column.
+        rejected, kept = frame.select(located).clear(), frame
 
+    # Eager frames do not share subexpressions: each value used twice is a column.
     quantity = pl.col("_quantity_raw").str.strip_chars().cast(pl.Float64, strict=False)
-    quantity = pl.when(quantity.is_finite()).then(quantity)
-    status = _status(pl.col("_status_raw"))
-    # A run id must be unique per delivery: minified lists share line 1.
-    locator = pl.format("{}:{}", pl.lit(ctx.file), pl.col("line"))
-    locator = (
-        pl.when(pl.col("line").is_duplicated())
-        .then(pl.format("{}#{}", locator, pl.col("record")))
-        .otherwise(locator)
-    )
     kept = kept.with_columns(
-        quantity=quantity,
+        quantity=pl.when(quantity.is_finite()).then(quantity),
+        _status=_statuses(kept.get_column("_status_raw")),
+        _delivery_key=pl.coalesce("_delivery_id", "event_id"),
+    )
+    run_id = pl.col("_delivery_key")
+    if kept.get_column("_delivery_key").has_nulls():
+        # A run id must be unique per delivery: minified lists share line 1.
+        locator = pl.format("{}:{}", pl.lit(ctx.file), pl.col("line"))
+        locator = (
+            pl.when(pl.col("line").is_duplicated())
+            .then(pl.format("{}#{}", locator, pl.col("record")))
+            .otherwise(locator)
+        )
+        run_id = pl.coalesce(run_id, locator)
+    kept = kept.with_columns(
         # NOTE: an outcome we cannot read is not evidence of success or failure;
         # it is kept as warning and counted as unknown_status.
-        status=status.fill_null("warning"),
+        status=pl.col("_status").fill_null("warning"),
         flow=pl.coalesce("_topic", "_endpoint", pl.lit(_folder(ctx.file))),
-        run_id=pl.coalesce("_delivery_id", "event_id", locator),
+        run_id=run_id,
         # An absent (or empty) processed_at falls back; an unusable one stays null.
         processed_at=pl.when(
             pl.col("processed_at").is_null() & pl.col("_processed_issue").is_null()
         )
         .then(pl.col("received_at"))
         .otherwise(pl.col("processed_at")),
-        _delivery_key=pl.coalesce("_delivery_id", "event_id"),
         _attempt_hint=pl.col("_hint_raw")
         .str.strip_chars()
         .cast(pl.Float64, strict=False)
         .pipe(lambda n: pl.when((n >= 1) & (n <= 65535)).then(n))
         .cast(pl.UInt16),
-        _note_quantity=pl.col("_quantity_raw").is_not_null() & quantity.is_null(),
-        _note_status_missing=pl.col("_status_raw").is_null(),
-        _note_status_unknown=status.is_null(),
     )
     notes = Counter[str]()
     for column in ("_received_issue", "_occurred_issue", "_processed_issue"):
         notes.update(count_issues(kept.get_column(column)))
     flags = kept.select(
-        non_numeric_quantity=pl.col("_note_quantity").sum(),
-        status_missing=pl.col("_note_status_missing").sum(),
-        unknown_status=pl.col("_note_status_unknown").sum(),
+        non_numeric_quantity=(
+            pl.col("_quantity_raw").is_not_null() & pl.col("quantity").is_null()
+        ).sum(),
+        status_missing=pl.col("_status_raw").is_null().sum(),
+        unknown_status=pl.col("_status").is_null().sum(),
         body_not_json=pl.col("_body_not_json").sum(),
     ).row(0, named=True)
     notes.update({code: int(n) for code, n in flags.items() if n})
@@ -636,6 +689,18 @@ def _to_events(
         *(pl.col(name).cast(dtype) for name, dtype in HELPER_COLUMNS.items()),
     )
     return events, rejected, notes
+
+
+def _statuses(raw: pl.Series) -> pl.Series:
+    """The canonical status of each raw status, mapped once per distinct value."""
+    # NOTE: a log holds a handful of distinct statuses; the word rules cost a few
+    # string passes per row, a join on the distinct values one hash probe.
+    distinct = raw.unique().to_frame().with_columns(_status=_status(pl.col(raw.name)))
+    return (
+        raw.to_frame()
+        .join(distinct, on=raw.name, how="left", nulls_equal=True, maintain_order="left")
+        .get_column("_status")
+    )
 
 
 PARSER: Final = WebhookRequestLog()
