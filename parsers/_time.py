@@ -111,6 +111,11 @@ def _fallback_one(text: str, dayfirst: bool | None) -> tuple[datetime | None, st
             )
             if dayfirst != first:
                 return None, "ambiguous_timestamp"
+        if first.tzinfo is not None:
+            # NOTE: dateutil accepts offsets Python cannot apply (+24:00, or +00:60
+            # on 0001-01-01); converting here makes them this value's problem, not
+            # an exception that costs the whole file.
+            first.astimezone(UTC)
     except (ValueError, OverflowError):
         return None, "unparseable_timestamp"
     return first, None

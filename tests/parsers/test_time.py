@@ -158,3 +158,13 @@ def test_mixed_column_counts_each_issue() -> None:
 def test_accepts_a_polars_series_of_integers() -> None:
     result, _ = parse_timestamps(pl.Series([1775466723, None]), "UTC")
     assert result.to_list() == [utc(2026, 4, 6, 9, 12, 3), None]
+
+
+@pytest.mark.parametrize("stamp", ["2026-04-06T09:12:04+24:00", "2026-04-06T09:12:04-25:30"])
+def test_offset_python_cannot_apply_is_unparseable(stamp: str) -> None:
+    result = parse_timestamps_with_issues([stamp, "2026-04-06T09:12:04Z"], "UTC")
+    assert result.get_column("issue").to_list() == ["unparseable_timestamp", None]
+    assert result.get_column("value").to_list() == [
+        None,
+        datetime(2026, 4, 6, 9, 12, 4, tzinfo=UTC),
+    ]

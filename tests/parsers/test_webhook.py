@@ -351,6 +351,17 @@ def test_malformed_lines_are_rejected_with_exact_accounting() -> None:
     assert result.notes["bom_stripped"] == 1
 
 
+@pytest.mark.parametrize(
+    "stamp", ["2026-04-06T09:12:04+24:00", "0001-01-01T00:00:00+00:60", "9999-12-31T23:59:59-23:59"]
+)
+def test_offset_python_cannot_apply_rejects_its_line_not_the_file(stamp: str) -> None:
+    # dateutil reads these; converting them to UTC raised and cost the whole file.
+    result = read(ndjson(SHOPIFY, {**SHOPIFY, "received_at": stamp}, SHOPIFY))
+    assert result.events.get_column("line").to_list() == [1, 3]
+    # 0001-01-01 is a sentinel date, rejected as one before its offset is read.
+    assert [r.line for r in result.rejections] == [2]
+
+
 def test_bracketed_banner_line_is_rejected_alone_not_read_as_a_json_list() -> None:
     result = read(ndjson("[2026-04-06 00:00:00] export started", SHOPIFY))
     assert result.events.get_column("line").to_list() == [2]
