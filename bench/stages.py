@@ -107,7 +107,7 @@ def main() -> None:
             redaction={"enabled": True, "counts": dict(redactor.counts)},
             generated_at=None,
             baseline=None,
-            timelines=timeline_series(events),
+            timelines=timeline_series(events, ctx=ctx),
         )
     from reports import HTML_FULL_PER_CODE, render_html
     from reports.evidence import attach_excerpts

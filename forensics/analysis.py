@@ -85,7 +85,7 @@ def analyze(
         redaction={"enabled": redact, "counts": dict(sorted(redactor.counts.items()))},
         generated_at=generated_at,
         baseline=marks,
-        timelines=timeline_series(loaded.events),
+        timelines=timeline_series(loaded.events, ctx=ctx),
     )
 
 

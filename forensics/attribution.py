@@ -47,7 +47,8 @@ def attribute(
     Returns:
         The findings with DRF001 metrics completed, and the summary's drift block.
     """
-    values = system_values(events.lazy(), ctx).collect()
+    # The detectors' events, so the drift detector's system values are reused.
+    values = system_values(ctx.shared.bind(events), ctx).collect()
     truth = values.filter("is_truth")
     active = values.get_column("_entity").n_unique()
     evaluable = truth.height

@@ -37,7 +37,7 @@ def run_detectors(
     """
     findings: list[Finding] = []
     errors: list[str] = []
-    lazy = events.lazy()
+    lazy = ctx.shared.bind(events)
     for detector in detectors:
         try:
             episodes = detector.detect(lazy, ctx).collect()

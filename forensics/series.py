@@ -6,7 +6,8 @@ table: ``reports`` stays free of Polars and the HTML stays small whatever the
 number of events.
 
 Runs are the gap detector's runs (one per flow and run_id, at its earliest
-best timestamp), counted per time bucket of a "round" width (1 min … 1 day)
+best timestamp; the detectors' collapse is reused when their context is
+given), counted per time bucket of a "round" width (1 min … 1 day)
 chosen so that the analysed window has at most MAX_BUCKETS buckets, aligned
 to UTC. A run with any error attempt also counts as failed. Lags are the
 delay detector's applied lags (processed_at - occurred_at of applied writes),
@@ -20,7 +21,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from forensics.detectors._timing import applied_lags, best_time
+from forensics.detectors import DetectContext
+from forensics.detectors._timing import applied_lags, best_time, runs, shared_runs
 from forensics.findings import iso
 
 __all__ = ["BUCKET_WIDTHS", "LAG_EDGES_SECONDS", "LAG_LABELS", "MAX_BUCKETS", "timeline_series"]
@@ -34,12 +36,19 @@ LAG_LABELS: Final = ("< 1 s", "1–10 s", "10–60 s", "1–15 min", "15–60 mi
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def timeline_series(events: pl.DataFrame, *, max_buckets: int = MAX_BUCKETS) -> dict[str, Any]:
+def timeline_series(
+    events: pl.DataFrame,
+    *,
+    max_buckets: int = MAX_BUCKETS,
+    ctx: DetectContext | None = None,
+) -> dict[str, Any]:
     """Aggregate runs per time bucket and lags per lag bucket, per flow.
 
     Args:
         events: canonical events (with ``row``).
         max_buckets: most buckets over the analysed window.
+        ctx: the detectors' context; with it the runs the gap detector
+            collapsed are reused instead of collapsed again.
 
     Returns:
         Plain JSON values: ``start`` and ``end`` (ISO, bucket-aligned),
@@ -47,7 +56,7 @@ def timeline_series(events: pl.DataFrame, *, max_buckets: int = MAX_BUCKETS) -> 
         and ``flows``: flow -> {"runs": [...], "failed": [...], "lags": [...],
         "lagged": n}, lists of ints. Empty ``flows`` when no event has a time.
     """
-    lazy = events.lazy()
+    lazy = ctx.shared.bind(events) if ctx is not None else events.lazy()
     span = lazy.select(lo=best_time().min(), hi=best_time().max()).collect().row(0)
     lo, hi = span
     flows: dict[str, dict[str, Any]] = {}
@@ -57,21 +66,30 @@ def timeline_series(events: pl.DataFrame, *, max_buckets: int = MAX_BUCKETS) -> 
     first = _floor(lo, width)
     n = max(1, int((hi - first).total_seconds() // width) + 1)
     step = pl.duration(seconds=width)
-    runs = (
-        lazy.with_columns(_t=best_time())
-        .filter(pl.col("_t").is_not_null())
-        .group_by("flow", "run_id")
-        .agg(at=pl.col("_t").min(), failed=(pl.col("status") == "error").any())
-        .with_columns(bucket=((pl.col("at") - pl.lit(first)) / step).cast(pl.Int64).clip(0, n - 1))
-        .group_by("flow", "bucket")
-        .agg(runs=pl.len(), failed=pl.col("failed").sum())
+    bucket = ((pl.col("earliest") - pl.lit(first)) / step).cast(pl.Int64).clip(0, n - 1)
+    collapsed = shared_runs(lazy, ctx) if ctx is not None else runs(lazy)
+    flow_runs = collapsed.select("flow", "run_id", "earliest").cache()
+    # A run failed when any of its timed rows is an error; only those few
+    # runs are matched back (no per-run flag over every row of the export).
+    errors = lazy.filter(pl.col("status") == "error", best_time().is_not_null())
+    failed = (
+        flow_runs.join(
+            errors.select("flow", "run_id"), on=["flow", "run_id"], how="semi", nulls_equal=True
+        )
+        .group_by("flow", bucket.alias("bucket"))
+        .agg(failed=pl.len())
+    )
+    counts = (
+        flow_runs.group_by("flow", bucket.alias("bucket"))
+        .agg(runs=pl.len())
+        .join(failed, on=["flow", "bucket"], how="left")
         .sort("flow", "bucket")
         .collect()
     )
-    for flow, bucket, count, failed in runs.iter_rows():
+    for flow, slot, count, failures in counts.iter_rows():
         entry = flows.setdefault(flow, _empty(n))
-        entry["runs"][bucket] = int(count)
-        entry["failed"][bucket] = int(failed)
+        entry["runs"][slot] = int(count)
+        entry["failed"][slot] = int(failures or 0)
     index = pl.sum_horizontal(
         *[(pl.col("lag") >= edge).cast(pl.Int32) for edge in LAG_EDGES_SECONDS]
     )

@@ -42,9 +42,11 @@ def summarize(
     per_flow = (
         events.group_by("flow")
         .agg(
-            source=pl.col("source").cast(pl.String).first(),
+            source=pl.col("source").first().cast(pl.String),
             events=pl.len(),
-            skus=pl.col("sku").drop_nulls().n_unique(),
+            # NOTE: unique().len() rather than n_unique(): the same count, but
+            # n_unique per group takes a slower path in Polars.
+            skus=pl.col("sku").unique().drop_nulls().len(),
             start=_BEST_TIME.min(),
             end=_BEST_TIME.max(),
         )
@@ -88,7 +90,8 @@ _LAG_COLUMNS = (
 
 
 def _with_timing(per_flow: pl.DataFrame, events: pl.DataFrame, ctx: DetectContext) -> pl.DataFrame:
-    lazy = events.lazy()
+    # The detectors' events, so the trigger classification they built is reused.
+    lazy = ctx.shared.bind(events)
     triggers = classify_flows(lazy, ctx).select("flow", *_TRIGGER_COLUMNS)
     lags = lag_stats(lazy).select("flow", *_LAG_COLUMNS)
     timing = triggers.join(lags, on="flow", how="full", coalesce=True).collect()

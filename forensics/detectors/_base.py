@@ -4,6 +4,11 @@ A detector is a pure function from the canonical events (a LazyFrame) and a
 frozen context to a LazyFrame of episodes in EPISODE_SCHEMA. The engine, not
 the detector, turns episodes into findings, so every detector gets the same
 fingerprints, evidence bounds and ordering.
+
+Several detectors and the summary start from the same preparation of the
+events (the rows in apply order with retries marked, the run collapse, the
+trigger classification). ``SharedFrames`` on the context builds each of them
+once per analysis, on first use.
 """
 
 from __future__ import annotations
@@ -60,6 +65,56 @@ class Code:
     fix: str
 
 
+class SharedFrames:
+    """Preparations of one analysis' events that several detectors read, each built once.
+
+    The engine passes every detector the same LazyFrame (``bind``); a
+    detector asks for a preparation with ``frame``. For those events the
+    first request collects the preparation and later ones read the result;
+    for any other frame (a detector called on its own, as tests do) the
+    preparation stays part of the caller's lazy plan, so a detector's result
+    never depends on whether another ran before it.
+
+    NOTE: collecting here is the one exception to "no collect() in a
+    detector": without it each detector sorts or collapses the ~1M events
+    again, since separate collects share no cache() node.
+    """
+
+    __slots__ = ("_events", "_frames", "_lazy")
+
+    def __init__(self) -> None:
+        self._events: pl.DataFrame | None = None
+        self._lazy: pl.LazyFrame | None = None
+        self._frames: dict[str, pl.DataFrame] = {}
+
+    def bind(self, events: pl.DataFrame) -> pl.LazyFrame:
+        """Return the LazyFrame of events whose preparations are shared.
+
+        Binding other events drops the preparations of the previous ones, so
+        one context never holds more than one analysis' frames.
+        """
+        if events is not self._events or self._lazy is None:
+            self._events, self._lazy, self._frames = events, events.lazy(), {}
+        return self._lazy
+
+    def frame(
+        self, events: pl.LazyFrame, name: str, build: Callable[[pl.LazyFrame], pl.LazyFrame]
+    ) -> pl.LazyFrame:
+        """Return ``build(events)``, computed once per bound events and name.
+
+        Args:
+            events: the events a detector was given.
+            name: names the preparation; one name, one build function.
+            build: the preparation as a lazy plan over the events.
+        """
+        if events is not self._lazy:
+            return build(events)
+        found = self._frames.get(name)
+        if found is None:
+            found = self._frames[name] = build(events).collect()
+        return found.lazy()
+
+
 @dataclass(frozen=True, slots=True)
 class DetectContext:
     """Everything a detector may read besides the events.
@@ -71,6 +126,7 @@ class DetectContext:
         mappings: the mappings table (MAPPING_SCHEMA): observed field pairs.
         facts: cross-file facts of the export (e.g. ``make.mapping`` declared in
             a blueprint), each with kind, key, values, file and line.
+        shared: preparations of the events shared by detectors and the summary.
     """
 
     thresholds: Thresholds
@@ -78,6 +134,11 @@ class DetectContext:
     flows: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     mappings: pl.LazyFrame = field(default_factory=lambda: pl.LazyFrame(schema=MAPPING_SCHEMA))
     facts: tuple[Any, ...] = ()
+    # NOTE: not an init field, so dataclasses.replace() (other thresholds or
+    # flows) gets empty preparations instead of ones built for this context.
+    shared: SharedFrames = field(
+        default_factory=SharedFrames, init=False, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True, slots=True)

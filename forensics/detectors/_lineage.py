@@ -15,10 +15,26 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.detectors._windows import GROUP, applied, in_apply_order
+from forensics.detectors._base import DetectContext
+from forensics.detectors._windows import GROUP, applied, in_apply_order, stale_writes
 
 # Per flow and entity (null entity is a group of its own: rows without record detail).
 ENTITY_KEY = ["flow", "_entity"]
+# The event columns the lineage is built from (what RTY and OOS both read).
+LINEAGE_COLUMNS = (
+    "row",
+    "flow",
+    "event_id",
+    "idempotency_key",
+    "attempt",
+    "sku",
+    "location",
+    "status",
+    "occurred_at",
+    "received_at",
+    "processed_at",
+    "quantity",
+)
 
 
 def identity() -> pl.Expr:
@@ -30,11 +46,13 @@ def with_retries(events: pl.LazyFrame) -> pl.LazyFrame:
     """Put events in apply order per (flow, entity) and mark retries.
 
     Returns the rows of ``in_apply_order(events, ENTITY_KEY)`` (so ``_entity``,
-    ``_apply_at``, ``_g`` and ``_pos``) plus ``_identity``, ``_retry`` and
-    ``_redelivery``. ``_retry``: attempt > 1, or the identity was already
-    applied on this (flow, entity). ``_redelivery``: attempt > 1, or the
-    identity was already seen on this (flow, entity) whatever the earlier
-    outcome (what IDM001 counts).
+    ``_apply_at``, ``_g`` and ``_pos``) plus ``_identity``, ``_retry``,
+    ``_redelivery`` and ``_copies``. ``_retry``: attempt > 1, or the identity
+    was already applied on this (flow, entity). ``_redelivery``: attempt > 1,
+    or the identity was already seen on this (flow, entity) whatever the
+    earlier outcome (what IDM001 counts). ``_copies``: rows of the identity
+    on this (flow, entity), whatever their outcome (null identities count
+    together).
     """
     key = [GROUP, "_identity"]
     # Applied rows placed in apply order; a row without an apply time cannot be placed.
@@ -48,14 +66,42 @@ def with_retries(events: pl.LazyFrame) -> pl.LazyFrame:
     pos = pl.col("_pos")
     applied_before = (pos > pl.when(counted).then(pos).min().over(key)).fill_null(False)
     seen_before = pos > pos.min().over(key)
-    return (
-        in_apply_order(events, ENTITY_KEY)
-        .with_columns(_identity=identity())
-        .with_columns(
-            _retry=(pl.col("attempt") > 1) | (known & applied_before),
-            _redelivery=(pl.col("attempt") > 1) | (known & seen_before),
-        )
+    # NOTE: the three windows share one partition, which Polars computes once.
+    return in_apply_order(events.with_columns(_identity=identity()), ENTITY_KEY).with_columns(
+        _retry=(pl.col("attempt") > 1) | (known & applied_before),
+        _redelivery=(pl.col("attempt") > 1) | (known & seen_before),
+        _copies=pl.len().over(key).cast(pl.UInt32),
     )
+
+
+def lineage(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
+    """``with_retries`` of the events, built once per analysis (``SharedFrames``).
+
+    The raw columns that helper columns stand for are dropped: ``_entity`` is
+    null exactly when sku is, ``_identity`` exactly when event_id and
+    idempotency_key both are, and ``_apply_at`` replaces the two times.
+    """
+    # NOTE: dropped after the sort in the plan, but Polars drops them before
+    # it, so the sort moves (and the shared frame keeps) fewer string columns.
+    return ctx.shared.frame(
+        events,
+        "lineage",
+        lambda frame: with_retries(frame.select(LINEAGE_COLUMNS)).drop(
+            "sku", "location", "event_id", "received_at", "processed_at"
+        ),
+    )
+
+
+def lineage_writes(events: pl.LazyFrame, ctx: DetectContext, rows: pl.LazyFrame) -> pl.LazyFrame:
+    """``stale_writes`` of the lineage, built once per analysis: OOS001 and RTY001 read it.
+
+    Args:
+        events: the events a detector was given.
+        ctx: the detector's context.
+        rows: ``lineage(events, ctx)`` as the caller holds it (cached in its
+            plan when the events are not the shared ones).
+    """
+    return ctx.shared.frame(events, "stale_writes", lambda _: stale_writes(rows))
 
 
 def with_originals(rows: pl.LazyFrame, lineage: pl.LazyFrame) -> pl.LazyFrame:

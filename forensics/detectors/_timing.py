@@ -11,6 +11,7 @@ from typing import Final
 
 import polars as pl
 
+from forensics.detectors._base import DetectContext
 from forensics.detectors._windows import applied, apply_at
 
 # A run's order within its flow: its time, then its first row in file order (ties).
@@ -67,13 +68,14 @@ def runs(events: pl.LazyFrame) -> pl.LazyFrame:
     """Collapse events to runs, one row per (flow, run_id), in run order per flow.
 
     Columns: flow, run_id, at (when the run started: its earliest receive time,
-    else best time), end (when it finished: its latest best time),
-    records, first_row / last_row (in time order), latest_occurred (the
-    newest occurred_at of its records), seq (0-based order in the flow),
-    interval (start to start from the previous run), silence_start (the
-    latest end of any earlier run of the flow) and bound_row (the row that
-    ended that earlier activity). Rows without any timestamp are not evaluable
-    and left out; a run with none at all disappears.
+    else best time), end (when it finished: its latest best time), earliest
+    (its earliest best time, where the report's timelines place it), records,
+    first_row / last_row (in time order), latest_occurred (the newest
+    occurred_at of its records), seq (0-based order in the flow), interval
+    (start to start from the previous run), silence_start (the latest end of
+    any earlier run of the flow) and bound_row (the row that ended that
+    earlier activity). Rows without any timestamp are not evaluable and left
+    out; a run with none at all disappears.
     """
     order = [pl.col("_t"), pl.col("row")]
     # NOTE: a run starts when the middleware accepted it (a Boomi execution's
@@ -87,6 +89,7 @@ def runs(events: pl.LazyFrame) -> pl.LazyFrame:
         .agg(
             at=started.min(),
             end=pl.col("_t").max(),
+            earliest=pl.col("_t").min(),
             records=pl.len().cast(pl.UInt32),
             first_row=pl.col("row").sort_by(order).first(),
             last_row=pl.col("row").sort_by(order).last(),
@@ -108,6 +111,25 @@ def runs(events: pl.LazyFrame) -> pl.LazyFrame:
             pl.when(pl.col("end") == latest_end).then("last_row").forward_fill().shift(1)
         ),
     )
+
+
+def shared_runs(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
+    """``runs`` of the events, collapsed once per analysis for gaps, triggers and the summary."""
+    return ctx.shared.frame(events, "runs", runs)
+
+
+def shared_schedules(
+    events: pl.LazyFrame, ctx: DetectContext, flow_runs: pl.LazyFrame
+) -> pl.LazyFrame:
+    """``schedules`` of the shared runs, judged once per analysis.
+
+    Args:
+        events: the events a detector was given.
+        ctx: the detector's context.
+        flow_runs: ``shared_runs(events, ctx)`` as the caller holds it (cached
+            in its plan when the events are not the shared ones).
+    """
+    return ctx.shared.frame(events, "schedules", lambda _: schedules(flow_runs))
 
 
 def schedules(flow_runs: pl.LazyFrame) -> pl.LazyFrame:

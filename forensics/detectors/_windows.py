@@ -5,14 +5,16 @@ because a lazy plan does not promise physical row order, with one exception:
 the rows ``in_apply_order`` returns.
 
 NOTE: per-entity windows over the full event table were the detectors' main
-cost. ``in_apply_order`` sorts the rows once by key and apply order and numbers
-the key's groups (``_g``, an integer): a window over ``_g`` costs a fraction of
-one over the string key columns. Its sort is part of the same lazy plan, and
+cost. ``in_apply_order`` numbers the key's groups (``_g``, an integer) and
+sorts the rows once by group and apply order: a window over ``_g`` costs a
+fraction of one over the string key columns. Its sort is part of the same
+lazy plan (or of the frame the engine shares, see ``SharedFrames``), and
 filter and with_columns keep row order, so on its rows (and any filter of
 them) a shift, fill or run id over the whole column sees each group's rows
 together and in apply order; comparing ``_g`` with the neighbouring row's
-marks where a group ends (``same_group``). Those whole-column steps cost about
-nothing, while a window costs a hash partition and a sort per group.
+marks where a group ends (``same_group``), and a window over ``_g`` needs no
+``order_by`` (``grouped``). Those whole-column steps cost about nothing, while
+a window with ``order_by`` costs a hash partition and a sort per group.
 """
 
 from __future__ import annotations
@@ -54,24 +56,56 @@ def with_apply_keys(events: pl.LazyFrame) -> pl.LazyFrame:
     return events.with_columns(_entity=entity(), _apply_at=apply_at())
 
 
-def in_apply_order(events: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
-    """Add ``_entity`` and ``_apply_at``, sort by key then apply order, number the groups.
+def apply_rank() -> pl.Expr:
+    """Each row's place (1, 2, ...) in apply order over the whole frame.
 
-    ``_g`` numbers the values of key (1, 2, ... in sort order; null is a value
-    of its own) and ``_pos`` is the row's position in that order, so that
-    within a group a smaller ``_pos`` was applied earlier. Rows without an
-    apply time come first in their group, as ``over(..., order_by=...)`` puts
-    them. Windows per key then run over ``_g`` (see ``grouped``).
+    Apply order is ``APPLY_ORDER``: ``_apply_at`` with rows without one first,
+    ties by ``row``. The ranks are taken with the rows in ``row`` order,
+    where an "ordinal" rank breaks ties by row, then put back in frame order.
+
+    NOTE: one integer column to sort by instead of two: Polars sorts by
+    several columns through a row encoding that costs several times a sort
+    by one integer column.
     """
-    first = pl.int_range(pl.len()) == 0
-    changed = pl.any_horizontal(first, *(pl.col(c).ne_missing(pl.col(c).shift(1)) for c in key))
+    by_row = pl.col("_apply_at").sort_by("row", maintain_order=True)
+    missing = by_row.is_null()
+    ranks = (
+        pl.when(missing)
+        .then(missing.cum_sum())
+        .otherwise(by_row.rank("ordinal") + missing.sum())
+        .cast(pl.UInt64)
+    )
+    return ranks.gather(pl.col("row").rank("ordinal") - 1)
+
+
+def in_apply_order(events: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
+    """Add ``_entity`` and ``_apply_at``, number the key's groups, sort by group then apply order.
+
+    ``_g`` numbers the values of key (null is a value of its own) and
+    ``_pos`` is the row's position in the sorted order, so that within a
+    group a smaller ``_pos`` was applied earlier. Rows without an apply time
+    come first in their group, as ``over(..., order_by=...)`` puts them.
+    Windows per key then run over ``_g`` (see ``grouped``).
+
+    NOTE: ``_g`` is the position of the group's first row in the input, not
+    a rank of the key: one window over the (string) key columns costs a
+    fraction of sorting by them. So groups follow each other in no
+    meaningful order; nothing may depend on the order of groups, only on the
+    order within one. The sort itself is by one integer, ``_g`` and the
+    apply rank packed together (each is below the row count n, so
+    ``_g * (n + 1) + rank`` fits in 64 bits for any n under 4e9).
+    """
+    # NOTE: the row numbers come first, in their own step: inside the window
+    # they would count within each group (every group would be 0).
+    packed = pl.col(GROUP).cast(pl.UInt64) * (pl.len().cast(pl.UInt64) + 1) + apply_rank()
     return (
         with_apply_keys(events)
-        .sort([*key, *APPLY_ORDER])
-        .with_columns(
-            _g=changed.cum_sum().cast(pl.UInt32),
-            _pos=pl.int_range(pl.len(), dtype=pl.UInt32),
-        )
+        .with_columns(_pos=pl.int_range(pl.len(), dtype=pl.UInt32))
+        .with_columns(_g=pl.col("_pos").first().over(key))
+        .with_columns(_order=packed)
+        .sort("_order")
+        .drop("_order")
+        .with_columns(_pos=pl.int_range(pl.len(), dtype=pl.UInt32))
     )
 
 
@@ -81,8 +115,22 @@ def ordered(expr: pl.Expr, key: list[str]) -> pl.Expr:
 
 
 def grouped(expr: pl.Expr) -> pl.Expr:
-    """Evaluate expr per group of ``in_apply_order`` (``_g``) in apply order."""
-    return ordered(expr, [GROUP])
+    """Evaluate expr per group of ``in_apply_order`` (``_g``) in apply order.
+
+    Only on rows of ``in_apply_order`` (in its order): a window keeps the
+    frame's row order within each group, and there that is apply order, so
+    no ``order_by`` (a sort per group) is needed.
+    """
+    return expr.over(GROUP)
+
+
+def flagged_groups(flag: str = "_flag") -> pl.Expr:
+    """Rows of a group (``_g``) with at least one flagged row.
+
+    NOTE: a membership test against the few flagged groups, not a window:
+    ``any().over(_g)`` partitions every row.
+    """
+    return pl.col(GROUP).is_in(pl.col(GROUP).filter(pl.col(flag)).unique().implode())
 
 
 def same_group(offset: int) -> pl.Expr:
@@ -99,12 +147,13 @@ def stale_writes(rows: pl.LazyFrame) -> pl.LazyFrame:
     """Applied writes per group in apply order, marked stale or not, with their repair.
 
     Expects rows of ``in_apply_order`` (in its order). Keeps applied rows with
-    a sku, an occurred_at and an apply time. Adds ``_newest`` (newest source
-    event applied so far), ``_stale`` (this write is older than it),
-    ``_newest_row`` / ``_newest_qty`` (the write carrying that newest event:
-    the value that should stand), and ``_repair_at`` / ``_repair_row`` (the
-    next write that is not stale). OOS001 and RTY001 share this so they agree
-    on what "stale" means and never report one write twice.
+    a sku (an ``_entity``), an occurred_at and an apply time. Adds
+    ``_newest`` (newest source event applied so far), ``_stale`` (this write
+    is older than it), ``_newest_row`` / ``_newest_qty`` (the write carrying
+    that newest event: the value that should stand), and ``_repair_at`` /
+    ``_repair_row`` (the next write that is not stale). OOS001 and RTY001
+    share this so they agree on what "stale" means and never report one
+    write twice.
     """
     # NOTE: the first write of a group always carries its newest event so far,
     # so filling forward never reaches into the group before. A struct is null
@@ -125,7 +174,7 @@ def stale_writes(rows: pl.LazyFrame) -> pl.LazyFrame:
     return (
         rows.filter(
             applied(),
-            pl.col("sku").is_not_null(),
+            pl.col("_entity").is_not_null(),
             pl.col("occurred_at").is_not_null(),
             pl.col("_apply_at").is_not_null(),
         )

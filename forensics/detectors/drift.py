@@ -102,9 +102,15 @@ def with_systems(writes: pl.LazyFrame, declared: Mapping[str, tuple[str, str]]) 
 def system_values(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     """Per entity: the source-of-truth value and each destination system's last value.
 
+    Built once per analysis: the detector and the attribution read the same values.
+
     Returns:
         Long frame: _entity, sku, system, value, flow, row, at (apply time), is_truth.
     """
+    return ctx.shared.frame(events, "drift.system_values", lambda e: _system_values(e, ctx))
+
+
+def _system_values(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     writes = with_systems(
         with_apply_keys(events).filter(
             applied(), pl.col("sku").is_not_null(), pl.col("quantity").is_not_null()

@@ -47,9 +47,9 @@ from forensics.detectors._base import Code, DetectContext, Detector
 from forensics.detectors._timing import (
     expected_runs,
     human_duration,
-    runs,
-    schedules,
     seconds,
+    shared_runs,
+    shared_schedules,
 )
 from forensics.detectors._windows import metrics_json
 from forensics.findings import Severity
@@ -103,8 +103,8 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     t = ctx.thresholds
     # NOTE: cache() because the optimizer does not see that the many uses of
     # these frames are one subplan; without it the runs are rebuilt ~20 times.
-    flow_runs = runs(events).cache()
-    gaps = _flow_gaps(flow_runs, ctx).cache()
+    flow_runs = shared_runs(events, ctx).cache()
+    gaps = _flow_gaps(flow_runs, shared_schedules(events, ctx, flow_runs), ctx).cache()
     shared = _shared_silences(events, flow_runs, gaps, gap_min=t.gap_min.total_seconds())
     explained = shared.select("flow", "seq").unique()
     gap001 = gaps.join(explained, on=["flow", "seq"], how="anti").select(
@@ -165,7 +165,9 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     return pl.concat([gap001, gap002], how="vertical")
 
 
-def _flow_gaps(flow_runs: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
+def _flow_gaps(
+    flow_runs: pl.LazyFrame, flow_schedules: pl.LazyFrame, ctx: DetectContext
+) -> pl.LazyFrame:
     """Silences that are gaps for their own flow (GAP001 before GAP002 dedup)."""
     t = ctx.thresholds
     key = ["flow", "seq"]
@@ -173,7 +175,7 @@ def _flow_gaps(flow_runs: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
         duration_seconds=seconds(pl.col("at") - pl.col("silence_start"))
     ).filter(pl.col("duration_seconds") > t.gap_min.total_seconds())
     predicted = expected_runs(silences, flow_runs, key)
-    candidates = silences.join(schedules(flow_runs), on="flow", how="left").join(
+    candidates = silences.join(flow_schedules, on="flow", how="left").join(
         predicted, on=key, how="left"
     )
     periods = seconds(pl.col("interval")) / pl.col("median_interval_seconds")

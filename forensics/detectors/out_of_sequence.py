@@ -22,14 +22,13 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.detectors._base import Code, DetectContext, Detector
-from forensics.detectors._lineage import with_retries
+from forensics.detectors._lineage import LINEAGE_COLUMNS, lineage, lineage_writes
 from forensics.detectors._windows import (
     APPLY_ORDER,
-    GROUP,
+    flagged_groups,
     grouped,
     metrics_json,
     stale_episode_aggs,
-    stale_writes,
 )
 from forensics.findings import Severity
 
@@ -57,14 +56,13 @@ KEY = ["flow", "_entity"]
 
 def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     """Return OOS001 episodes in EPISODE_SCHEMA."""
-    del ctx  # OOS001 has no thresholds: any older write applied last is stale.
+    # OOS001 has no thresholds: any older write applied last is stale.
     writes = (
-        with_retries(events.select(DETECTOR.requires))
-        .pipe(stale_writes)
+        lineage_writes(events, ctx, lineage(events, ctx))
         # A stale retry is RTY001's; only first deliveries are out of sequence here.
         .with_columns(_flag=pl.col("_stale") & ~pl.col("_retry"))
         # Only entities with a stale first delivery can have an episode.
-        .filter(pl.col("_flag").any().over(GROUP))
+        .filter(flagged_groups())
         .with_columns(
             # What the destination ends with, and what it should end with.
             _final_qty=grouped(pl.col("quantity").last()),
@@ -114,19 +112,6 @@ def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
 DETECTOR = Detector(
     name="out_of_sequence",
     codes=(OOS001,),
-    requires=(
-        "row",
-        "flow",
-        "sku",
-        "location",
-        "event_id",
-        "idempotency_key",
-        "attempt",
-        "status",
-        "occurred_at",
-        "received_at",
-        "processed_at",
-        "quantity",
-    ),
+    requires=LINEAGE_COLUMNS,
     detect=detect,
 )

@@ -30,15 +30,20 @@ from typing import Final
 import polars as pl
 
 from forensics.detectors._base import Code, DetectContext, Detector
-from forensics.detectors._lineage import ENTITY_KEY, with_originals, with_retries
+from forensics.detectors._lineage import (
+    ENTITY_KEY,
+    LINEAGE_COLUMNS,
+    lineage,
+    lineage_writes,
+    with_originals,
+)
 from forensics.detectors._windows import (
     APPLY_ORDER,
-    GROUP,
     applied,
+    flagged_groups,
     metrics_json,
     same_group,
     stale_episode_aggs,
-    stale_writes,
 )
 from forensics.findings import Severity
 
@@ -104,22 +109,26 @@ ADJUSTMENT_FLOW: Final = r"(?i)adjust|delta|increment|decrement|movement"
 
 def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     """Return RTY001, RTY002 and IDM001 episodes in EPISODE_SCHEMA."""
-    del ctx  # no thresholds: any stale retry, duplicate or keyless retrying flow counts
-    # NOTE: cache() so that the three codes share one sort and one lineage.
-    lineage = with_retries(events.select(DETECTOR.requires)).cache()
+    # No thresholds: any stale retry, duplicate or keyless retrying flow counts.
+    # NOTE: cache() so that the three codes share one sort and one lineage when
+    # the lineage is not already collected (a detector run on its own).
+    rows = lineage(events, ctx).cache()
     return pl.concat(
-        [_stale_retries(lineage), _duplicates(lineage), _missing_keys(lineage)],
+        [
+            _stale_retries(lineage_writes(events, ctx, rows), rows),
+            _duplicates(rows),
+            _missing_keys(rows),
+        ],
         how="vertical",
     )
 
 
-def _stale_retries(lineage: pl.LazyFrame) -> pl.LazyFrame:
+def _stale_retries(stale: pl.LazyFrame, lineage: pl.LazyFrame) -> pl.LazyFrame:
     """RTY001: retries applied after a newer event, one episode per run of them."""
     writes = (
-        stale_writes(lineage)
-        .with_columns(_flag=pl.col("_stale") & pl.col("_retry"))
+        stale.with_columns(_flag=pl.col("_stale") & pl.col("_retry"))
         # Only entities with a stale retry can have an episode.
-        .filter(pl.col("_flag").any().over(GROUP))
+        .filter(flagged_groups())
         .with_columns(
             # The destination's value just before this write: the previous write's.
             _prev_qty=pl.when(same_group(1)).then(pl.col("quantity").shift(1)),
@@ -181,9 +190,9 @@ def _duplicates(lineage: pl.LazyFrame) -> pl.LazyFrame:
     """RTY002: one finding per identity applied more than once on a flow and entity."""
     order = [pl.col(c) for c in APPLY_ORDER]
     groups = (
-        lineage.filter(applied(), pl.col("_identity").is_not_null())
-        # Most identities are applied once: drop them before the per-group sorts.
-        .filter(pl.len().over(GROUP, "_identity") > 1)
+        # Most identities occur once: drop them before the per-group sorts
+        # (``times`` below then counts only the applied copies).
+        lineage.filter(applied(), pl.col("_identity").is_not_null(), pl.col("_copies") > 1)
         .with_columns(_at=pl.coalesce("_apply_at", "occurred_at"))
         .group_by([*KEY, "_identity"])
         .agg(
@@ -222,9 +231,9 @@ def _duplicates(lineage: pl.LazyFrame) -> pl.LazyFrame:
 
 def _missing_keys(lineage: pl.LazyFrame) -> pl.LazyFrame:
     """IDM001: flows that write quantities and retry, with no key on most records."""
-    record = pl.any_horizontal(
-        pl.col("sku", "quantity", "event_id", "idempotency_key").is_not_null()
-    )
+    # A sku, quantity, event id or key: _entity stands for sku and _identity
+    # for the two ids (null exactly when they are).
+    record = pl.any_horizontal(pl.col("_entity", "quantity", "_identity").is_not_null())
     ordered_redeliveries = [pl.col(c).filter("_redelivery") for c in APPLY_ORDER]
     flows = (
         lineage.filter(record)
@@ -276,19 +285,6 @@ def _iso(name: str) -> pl.Expr:
 DETECTOR = Detector(
     name="retries",
     codes=(RTY001, RTY002, IDM001),
-    requires=(
-        "row",
-        "flow",
-        "event_id",
-        "idempotency_key",
-        "attempt",
-        "sku",
-        "location",
-        "status",
-        "occurred_at",
-        "received_at",
-        "processed_at",
-        "quantity",
-    ),
+    requires=LINEAGE_COLUMNS,
     detect=detect,
 )

@@ -33,12 +33,11 @@ import polars as pl
 from forensics.detectors._base import Code, DetectContext, Detector
 from forensics.detectors._timing import (
     MIN_SCHEDULE_INTERVALS,
-    RUN_ORDER,
     applied_lags,
     human_duration,
-    runs,
-    schedules,
     seconds,
+    shared_runs,
+    shared_schedules,
 )
 from forensics.detectors._windows import metrics_json
 from forensics.findings import Severity
@@ -74,15 +73,25 @@ BATCH_TRIGGERS = ("scheduled_batch", "on_demand_poll")
 
 
 def _profiles(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
-    """Per flow classification with evidence, plus run span and run rows."""
-    # NOTE: cache() so the runs used by four aggregations are built once.
-    flow_runs = runs(events).cache()
+    """Per flow classification with evidence, plus run span and run rows.
+
+    Built once per analysis: the detector and the summary (``classify_flows``)
+    read the same profiles.
+    """
+    return ctx.shared.frame(events, "sync_triggers.profiles", lambda e: _classify(e, ctx))
+
+
+def _classify(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
+    # NOTE: cache() so the runs used by three aggregations are built once when
+    # they are not already collected (a detector run on its own).
+    flow_runs = shared_runs(events, ctx).cache()
     shape = flow_runs.group_by("flow").agg(
         records_per_run=pl.col("records").median(),
         median_run_seconds=seconds(pl.col("end") - pl.col("at")).median(),
         first=pl.col("at").min(),
         last=pl.col("end").max(),
-        run_rows=pl.col("first_row").sort_by([pl.col(c) for c in RUN_ORDER]),
+        # seq numbers the flow's runs in RUN_ORDER: one integer key to sort by.
+        run_rows=pl.col("first_row").sort_by("seq"),
     )
     lag = (
         applied_lags(events)
@@ -100,7 +109,7 @@ def _profiles(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
         moving_share=(pl.col("latest_occurred") > prev_at).mean()
     )
     profile = (
-        schedules(flow_runs)
+        shared_schedules(events, ctx, flow_runs)
         .join(shape, on="flow", how="left")
         .join(lag, on="flow", how="left")
         .join(moving, on="flow", how="left")
