@@ -93,6 +93,8 @@ def _tzinfos(name: str | None, offset: int | None) -> int | None:
 def _fallback_one(text: str, dayfirst: bool | None) -> tuple[datetime | None, str | None]:
     """Parse one leftover string with dateutil; return (datetime, issue).
 
+    An aware result is returned in UTC.
+
     ``dayfirst`` is the column's proven day/month order, None when unproven.
     """
     try:
@@ -115,7 +117,7 @@ def _fallback_one(text: str, dayfirst: bool | None) -> tuple[datetime | None, st
             # NOTE: dateutil accepts offsets Python cannot apply (+24:00, or +00:60
             # on 0001-01-01); converting here makes them this value's problem, not
             # an exception that costs the whole file.
-            first.astimezone(UTC)
+            first = first.astimezone(UTC)
     except (ValueError, OverflowError):
         return None, "unparseable_timestamp"
     return first, None
@@ -152,7 +154,7 @@ def _fallback(texts: pl.Series) -> pl.DataFrame:
         rows_text.append(text)
         is_aware = value is not None and value.tzinfo is not None
         rows_naive.append(None if value is None or is_aware else value)
-        rows_aware.append(value.astimezone(UTC) if is_aware else None)  # type: ignore[union-attr]
+        rows_aware.append(value if is_aware else None)
         rows_issue.append(issue)
     return pl.DataFrame(
         {
