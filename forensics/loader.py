@@ -31,6 +31,7 @@ from forensics.schema import (
     conform,
 )
 from parsers import Fact, ParseContext, Parser, ParseResult, by_id, detect
+from parsers._base import in_file_order
 from parsers._walk import Entry, Limits, WalkSkip, walk
 
 _KEY = ["file", "record"]
@@ -211,7 +212,10 @@ def _combine(reads: list[_FileRead], facts: tuple[Fact, ...]) -> _Combined:
         parsed = [r.result.events for r in group if r.result.events.height]
         if not parsed:
             continue
-        combined = pl.concat(parsed, how="diagonal_relaxed").sort(_KEY, maintain_order=True)
+        # NOTE: readers return their rows in record order and the walk is nearly in
+        # path order, so ordering whole files first usually leaves nothing to sort.
+        parsed.sort(key=lambda frame: frame.get_column("file")[0])
+        combined = in_file_order(pl.concat(parsed, how="diagonal_relaxed"))
         finalized = by_id(format_id).finalize(combined, facts)
         if "_note" in finalized.columns:
             counted = finalized.drop_nulls("_note").group_by("file", "_note").len()
@@ -228,8 +232,7 @@ def _combine(reads: list[_FileRead], facts: tuple[Fact, ...]) -> _Combined:
             pl.DataFrame(schema=ROWED_EVENT_SCHEMA), pl.DataFrame(schema=MAPPING_SCHEMA), {}
         )
     events = (
-        pl.concat(frames)
-        .sort(_KEY, maintain_order=True)
+        in_file_order(pl.concat(frames))
         .with_row_index("row")
         .pipe(conform, ROWED_EVENT_SCHEMA, what="the loader")
     )

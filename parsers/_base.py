@@ -112,3 +112,18 @@ class Parser(Protocol):
         ``facts`` holds every Fact of every file of the export, in (file, line) order.
         """
         ...
+
+
+def in_file_order(rows: pl.DataFrame) -> pl.DataFrame:
+    """Return rows sorted by (file, record), keeping the order of equal rows.
+
+    Rows that are already in that order, as readers and the loader produce
+    them, come back as they are: checking costs a fraction of a sort, and a
+    stable sort of sorted rows would change nothing.
+    """
+    file, record = pl.col("file"), pl.col("record")
+    ascending = (file < file.shift(-1)) | ((file == file.shift(-1)) & (record <= record.shift(-1)))
+    in_order = rows.select(
+        ascending.fill_null(True).all() & file.is_not_null().all() & record.is_not_null().all()
+    ).item()
+    return rows if in_order else rows.sort(["file", "record"], maintain_order=True)
