@@ -58,6 +58,10 @@ def visible(value: object, *, limit: int = DEFAULT_LIMIT, multiline: bool = Fals
     rest = len(text) - limit
     if rest > 0:
         text = text[:limit]
+    elif text.isascii() and text.isprintable():
+        # Printable ASCII holds none of the characters below (the common case,
+        # and much cheaper to test than to substitute).
+        return text
     pattern = _INVISIBLE_MULTILINE if multiline else _INVISIBLE
     text = pattern.sub(_codepoint, text)
     if rest > 0:
@@ -135,6 +139,13 @@ def parse_iso(value: str | None) -> datetime | None:
 def fmt_time(value: datetime) -> str:
     """Format a timestamp in UTC to the second (milliseconds only when set)."""
     value = value.astimezone(UTC)
+    if value.year >= 1000:
+        # NOTE: isoformat is cheaper than strftime and gives the same text once the
+        # year has four digits (strftime does not pad smaller years); its
+        # milliseconds are truncated like the ones below.
+        if value.microsecond:
+            return value.isoformat(" ", "milliseconds")[:23]
+        return value.isoformat(" ", "seconds")[:19]
     text = value.strftime("%Y-%m-%d %H:%M:%S")
     if value.microsecond:
         text += f".{value.microsecond // 1000:03d}"

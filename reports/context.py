@@ -296,7 +296,9 @@ def build_context(result: AnalysisResult, *, full_per_code: int | None = None) -
         if (members := [i for i, f in enumerate(ordered) if f.severity == severity])
     )
     errors = tuple(visible(scrub(e), limit=ERROR_LIMIT, multiline=True) for e in result.errors)
-    ranked = sorted(range(len(ordered)), key=lambda i: _impact_key(ordered[i]))
+    # NOTE: the position in report order breaks ties as sort_key would, without
+    # formatting every finding's start again.
+    ranked = sorted(range(len(ordered)), key=lambda i: (*_impact_key(ordered[i]), i))
     worst = [i for i in ranked if ordered[i].severity != Severity.INFO][:TOP_FIXES]
     top = tuple(views[i] if i in views else view(ordered[i]) for i in worst)
     return ReportContext(
@@ -516,10 +518,13 @@ def _verdict_headline(
 
 
 def _impact_key(finding: Finding) -> tuple[Any, ...]:
-    """Rank by impact: severity, then the size of the quantity effect, then records affected."""
+    """Rank by impact: severity, then the size of the quantity effect, then records affected.
+
+    Ties are left to the caller (build_context breaks them by report order).
+    """
     effect = finding.metrics.get(EFFECT_METRIC)
     size = abs(effect) if isinstance(effect, int | float) and not isinstance(effect, bool) else 0
-    return (-int(finding.severity), -size, -finding.evidence_total, finding.sort_key())
+    return (-int(finding.severity), -size, -finding.evidence_total)
 
 
 def _impact(finding: Finding) -> str:
