@@ -15,14 +15,25 @@ The proof that a decoded line lost nothing is three byte counts. Every ``:``
 in valid JSON is a key's separator or sits inside a string, so when the line's
 colons equal the non-null fields decoded plus the colons inside the decoded
 values, every key was decoded (none unknown, duplicated or null) and no string
-Polars skipped holds a colon. With no escapes, every ``"`` is two per key and
-two per string value, so the string values are as many as the fields the
-sample saw as strings, and a decoded number or boolean must read as one: a
+Polars skipped holds a colon. Only the string values the sample saw holding a
+colon are counted: the colons counted can only fall short of the line's, never
+exceed them, so a colon anywhere else (a value, a key, an unknown string) fails
+the equality and sends the line slow. With no escapes, every ``"`` is two per
+key and two per string value, so the string values are as many as the fields
+the sample saw as strings, and a decoded number or boolean must read as one: a
 value that changed kind goes to the per-line path, which notes
 ``schema_conflict``. (Only a line where a string field holds a number while a
 number field holds a numeric string at once would pass.) Every ``{`` must be an
 object decoded, so there is no nested object the Python path would search.
 Counting single bytes is what makes the checks cheap (bench/RESULTS.md).
+
+Polars prints a decoded number from its value, not its text (``1.50`` as
+``1.5``), so a number field is kept only when it holds an integer that the
+per-line path prints alike (``_plain_scalars``). A string field is not checked:
+the quote count proves it held a string, which Polars keeps as written, so a
+text such as "1.50" stays on this path. (In the one line shape above that the
+quote count lets through, a string field holding a fraction now stays too,
+where a check of every column's text used to send it slow.)
 """
 
 from __future__ import annotations
@@ -61,9 +72,22 @@ _SCALAR_KEYS: Final = frozenset(
 # only in a file that is not pure ASCII.
 _BACKSLASH: Final = "\\"
 _BIDI: Final = tuple("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-# A decoded value the per-line path may print differently: Python keeps a JSON
-# float as a float (1e-07, -0.0, 1e+300) where Polars prints its own digits.
-_FLOAT_TEXT: Final = r"^-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)$|^-?\d+\.\d*$|^-0$"
+# Longest decoded number kept (``_plain_scalars``): 19 digits may be past Int64;
+# 15 digits stay below 2**53, where a whole float prints as the integer it holds.
+_NUMBER_CHARS: Final = 18
+_ID_NUMBER_CHARS: Final = 15
+# Raw columns the per-line path fills with ``as_id``: stripped, null when empty.
+_ID_COLUMNS: Final = (
+    "_topic",
+    "_endpoint",
+    "event_id",
+    "_delivery_id",
+    "idempotency_key",
+    "sku",
+    "location",
+)
+# The payload key lists whose values the per-line path reads through ``as_id``.
+_ID_KEY_LISTS: Final = ("event_id", "idempotency_key", "sku", "location")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +96,7 @@ class FastRead:
 
     Attributes:
         frame: raw rows (the webhook reader's ``_RAW_SCHEMA`` columns) for the
-            lines it decoded.
+            lines it decoded, in record order.
         slow: ``(line, record, offset, length)`` of the non-blank lines left to
             the per-line path, in file order.
         seen: non-blank lines (records) in the body.
@@ -88,7 +112,11 @@ class FastRead:
 
 
 def read_fast(
-    body: bytes, keys: dict[str, tuple[str, ...]], newlines: int | None = None
+    body: bytes,
+    keys: dict[str, tuple[str, ...]],
+    newlines: int | None = None,
+    *,
+    carriage: bool | None = None,
 ) -> FastRead | None:
     """Decode the NDJSON lines of body that the vectorised path can read exactly.
 
@@ -96,17 +124,19 @@ def read_fast(
         body: UTF-8 bytes without a BOM (``parsers._text.to_utf8``).
         keys: the payload key lists.
         newlines: ``body.count(b"\\n")`` when the caller has counted already.
+        carriage: ``b"\\r" in body`` when the caller has looked already.
 
     Returns:
         The raw rows of the decoded lines and the locations of the rest, or
         None when no line of the sample decodes (the per-line path reads all).
     """
-    lines = _frame(body, body.count(b"\n") if newlines is None else newlines)
+    carriage = b"\r" in body if carriage is None else carriage
+    lines = _frame(body, body.count(b"\n") if newlines is None else newlines, carriage)
     lines = lines.with_columns(
         line=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32),
         _start=(pl.col("length").cast(pl.Int64) + 1).cum_sum() - pl.col("length") - 1,
     )
-    if b"\r" in body:
+    if carriage:
         lines = lines.with_columns(pl.col("text").str.strip_suffix("\r"))
     # NOTE: a search for the first non-blank byte stops at once on a record; strip
     # would copy every line.
@@ -149,16 +179,17 @@ def read_fast(
     # both read are extracted once (eager frames do not share subexpressions).
     raw = (
         decoded.lazy()
-        .filter(_accounted(shape) & ~_off_kind(shape) & ~_out_of_range(shape))
+        .filter(_accounted(shape) & _plain_scalars(shape, _id_leaves(shape, keys)))
         .select(*columns, *_leaf_columns(shape))
+        .collect()
     )
-    strings = raw.select(c.meta.output_name() for c in columns).collect_schema()
-    raw = raw.filter(~_prints_differently(strings)).collect()
     leaves = f"^{_LEAF_PREFIX}.*$"
-    held = raw.select(pl.col(leaves).is_not_null().any())
-    held_by = held.row(0, named=True) if held.width else {}
+    held = raw.select(pl.col(leaves).is_not_null().any(), pl.col(_ID_COLUMNS).eq("").any())
+    held_by = held.row(0, named=True)
     kinds = {p: k for p, k in shape.kinds.items() if held_by.get(_leaf_name(p))}
-    raw = raw.select(pl.exclude(leaves))
+    raw = raw.select(pl.exclude(leaves)).with_columns(
+        pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in _ID_COLUMNS if held_by[c]
+    )
     slow = (
         lines.select("line", "record", "_start", "length")
         .join(raw.select("record"), on="record", how="anti")
@@ -168,13 +199,14 @@ def read_fast(
     return FastRead(raw, slow, lines.height, kinds)
 
 
-def _frame(body: bytes, newlines: int) -> pl.DataFrame:
+def _frame(body: bytes, newlines: int, carriage: bool) -> pl.DataFrame:
     """Split body on ``\\n`` into ``text`` (String, null when not UTF-8) and ``length``.
 
-    ``newlines`` is ``body.count(b"\\n")``: a pass over the whole body, made once.
+    ``newlines`` is ``body.count(b"\\n")`` and ``carriage`` is ``b"\\r" in body``:
+    passes over the whole body, made once.
     """
     expected = newlines + (0 if body.endswith(b"\n") else 1)
-    if body and b"\r" not in body and b"\x1f" not in body:
+    if body and not carriage and b"\x1f" not in body:
         # NOTE: Polars' CSV reader with no quoting and an absent separator is a
         # parallel line splitter; it keeps blank lines as nulls. The row count is
         # checked, and any doubt (CR, unit separator, bad UTF-8) takes the split below.
@@ -241,18 +273,23 @@ class _Shape:
             by field path; a line whose values are of other kinds goes slow.
         spellings: per lower-case header name, the spellings in ``headers``.
         string_containers: containers the sample saw logged as a string.
+        colons: the string scalars the sample saw holding a colon. Only their
+            colons are counted (``_accounted``); a line with a colon in another
+            value goes to the per-line path.
     """
 
     schema: dict[str, pl.DataType]
     kinds: dict[tuple[str, ...], str]
     spellings: dict[str, tuple[str, ...]]
     string_containers: tuple[str, ...]
+    colons: frozenset[tuple[str, ...]]
 
     @classmethod
     def learn(cls, sample: list[str]) -> _Shape:
         kinds: dict[tuple[str, ...], set[str]] = {}
         objects: dict[str, dict[str, None]] = {}
         excluded: set[str] = set(_NEVER_DECODED)
+        colons: set[tuple[str, ...]] = set()
         for text in sample:
             if len(text) > _SAMPLE_LINE_CHARS or not text.startswith("{"):
                 continue
@@ -267,8 +304,12 @@ class _Shape:
                     objects.setdefault(key, {}).update(dict.fromkeys(value))
                     for name, inner in value.items():
                         kinds.setdefault((key, name), set()).add(_kind(inner))
+                        if type(inner) is str and ":" in inner:
+                            colons.add((key, name))
                 elif value is not None:
                     kinds.setdefault((key,), set()).add(_kind(value))
+                    if type(value) is str and ":" in value:
+                        colons.add((key,))
         strings = {path[0] for path, seen in kinds.items() if len(path) == 1 and "string" in seen}
         # NOTE: a field of two kinds in the sample drifts (schema_conflict), an
         # array or object is not read as a scalar; the per-line path takes those.
@@ -293,7 +334,8 @@ class _Shape:
             for path, kind in single.items()
             if path[0] in schema and (len(path) == 1 or path[1] in _names(schema[path[0]]))
         }
-        return cls(schema, decoded, spellings, tuple(c for c in _CONTAINERS if c in strings))
+        containers = tuple(c for c in _CONTAINERS if c in strings)
+        return cls(schema, decoded, spellings, containers, frozenset(colons))
 
     def fields(self, struct: str) -> set[str]:
         return _names(self.schema.get(struct))
@@ -343,7 +385,9 @@ def _decode(lines: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame
             # like an object; one that is still not JSON costs its smallest piece.
             if size > _BISECT_FLOOR:
                 half = size // 2
-                pending += [(start, half), (start + half, size - half)]
+                # NOTE: the first half is popped first, so the pieces stay in
+                # record order and the reader need not sort them.
+                pending += [(start + half, size - half), (start, half)]
     if not out:
         return pl.DataFrame(schema={**lines.drop("text").schema, "_json": struct})
     return pl.concat(out, rechunk=False) if len(out) > 1 else out[0]
@@ -364,7 +408,14 @@ def _accounted(shape: _Shape) -> pl.Expr:
     leaves = shape.leaves()
     present = {path: v.is_not_null().cast(pl.UInt32) for path, v in leaves.items()}
     fields = [*present.values(), *structs]
-    inside = [v.str.count_matches(":", literal=True).fill_null(0) for v in leaves.values()]
+    # NOTE: colons are counted only in the string values the sample saw holding
+    # one. Leaving a value out cannot let a line through wrongly: the counted
+    # colons can only fall short of the text's, so a colon elsewhere fails the test.
+    inside = [
+        v.str.count_matches(":", literal=True).fill_null(0)
+        for path, v in leaves.items()
+        if shape.kinds[path] == "string" and path in shape.colons
+    ]
     strings = [present[path] for path, kind in shape.kinds.items() if kind == "string"]
     ok = (
         (pl.col("_opens") == pl.sum_horizontal(pl.lit(1, pl.UInt32), *structs))
@@ -382,28 +433,51 @@ def _accounted(shape: _Shape) -> pl.Expr:
     return ok
 
 
-def _prints_differently(raw: pl.Schema) -> pl.Expr:
-    values = [c for c, dtype in raw.items() if dtype == pl.String]
-    return pl.any_horizontal(pl.col(c).str.contains(_FLOAT_TEXT).fill_null(False) for c in values)
+def _id_leaves(shape: _Shape, keys: dict[str, tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """The decoded scalars that may reach an id column (``as_id`` on the per-line path).
+
+    A superset is fine: it only tightens ``_plain_scalars`` for them.
+    """
+    named = {"id", "type", *(k for name in _ID_KEY_LISTS for k in keys.get(name, ()))}
+    return {
+        path
+        for path in shape.kinds
+        if path in (("endpoint",), ("event_id",))
+        or (len(path) == 2 and path[0] == "headers")
+        or (len(path) == 2 and path[0] in ("body", "payload") and path[1] in named)
+    }
 
 
-def _off_kind(shape: _Shape) -> pl.Expr:
-    """A number or boolean field holding another kind (quotes cannot tell these apart)."""
-    checks = [pl.lit(False)]
+def _plain_scalars(shape: _Shape, ids: set[tuple[str, ...]]) -> pl.Expr:
+    """True when every number reads as the per-line path prints it, and every boolean is one.
+
+    Polars prints a decoded number from its value, never from the text: ``1.50``
+    as ``1.5``, ``1e5`` and ``100000.0`` as ``100000``, ``-0.0`` as ``-0``. The
+    per-line path keeps ints and floats and prints them the same way (Polars'
+    own text of the float, for raw columns typed later), except through
+    ``as_id``: a fraction by Python's ``repr`` (``1e-07``), ``-0.0`` as ``0``,
+    and a whole float past 2**53 by its exact value, not its shortest digits.
+    So a kept number is an integer text (a valid Int64, so no fraction, no
+    ``true``, nothing past Int64), not ``-0``, of at most 18 characters (19
+    digits may be past Int64, which the per-line path notes), and at most 15
+    where it may reach an id: below 2**53 a whole float and an integer print alike.
+    The quote count cannot tell a boolean from a number, hence both kinds' checks.
+    """
+    checks = [pl.lit(True)]
     for path, value in shape.leaves().items():
-        if shape.kinds[path] == "number":
-            checks.append(~value.str.contains(r"^-?\d").fill_null(True))
-        elif shape.kinds[path] == "boolean":
-            checks.append(~value.is_in(["true", "false"]).fill_null(True))
-    return pl.any_horizontal(checks)
-
-
-def _out_of_range(shape: _Shape) -> pl.Expr:
-    """An integer of 19 digits or more may be past Int64, which the per-line path notes."""
-    numbers = [v for path, v in shape.leaves().items() if shape.kinds[path] == "number"]
-    return pl.any_horizontal(
-        pl.lit(False), *(v.str.contains(r"^-?\d{19}").fill_null(False) for v in numbers)
-    )
+        kind = shape.kinds[path]
+        if kind == "number":
+            most = _ID_NUMBER_CHARS if path in ids else _NUMBER_CHARS
+            # NOTE: a cast and a length are cheaper than an anchored regex per value.
+            plain = (
+                value.cast(pl.Int64, strict=False).is_not_null()
+                & (value.str.len_bytes() <= most)
+                & (value != "-0")
+            )
+            checks.append(value.is_null() | plain)
+        elif kind == "boolean":
+            checks.append(value.is_null() | value.is_in(["true", "false"]))
+    return pl.all_horizontal(checks)
 
 
 def _raw_columns(keys: dict[str, tuple[str, ...]], shape: _Shape) -> list[pl.Expr]:
@@ -420,24 +494,34 @@ def _raw_columns(keys: dict[str, tuple[str, ...]], shape: _Shape) -> list[pl.Exp
     # Python reads the body when one is logged (whatever its type), else the payload.
     has_body = _json("body").is_not_null() if "body" in schema else pl.lit(False)
 
-    def field(name: str) -> pl.Expr:  # obj.get(name)
+    def field(name: str) -> pl.Expr | None:  # obj.get(name); None when never present
+        in_body, in_payload = name in shape.fields("body"), name in shape.fields("payload")
+        if not in_payload:
+            # NOTE: a member of a null body is null, so no condition is needed.
+            return member("body", name) if in_body else None
         return pl.when(has_body).then(member("body", name)).otherwise(member("payload", name))
 
     def find_expr(name: str) -> pl.Expr:
-        return pl.coalesce([*(field(k) for k in keys[name]), none])
+        return pl.coalesce([*(f for k in keys[name] if (f := field(k)) is not None), none])
+
+    def field_or_none(name: str) -> pl.Expr:
+        found = field(name)
+        return none if found is None else found
 
     def header_value(name: str) -> pl.Expr:
         return pl.coalesce([*(member("headers", s) for s in shape.spellings.get(name, ())), none])
 
     def header_expr(*names: str) -> pl.Expr:
-        values = [header_value(n) for n in names]
-        return pl.coalesce([pl.when(v != "").then(v) for v in values])
+        values = [header_value(n) for n in names if shape.spellings.get(n)]
+        return pl.coalesce([*(pl.when(v != "").then(v) for v in values), none])
 
     def as_id(value: pl.Expr) -> pl.Expr:
-        stripped = value.str.strip_chars()
-        return pl.when(stripped != "").then(stripped)
+        # NOTE: an id the strip leaves empty is made null after the collect in
+        # read_fast, and only in a column that holds one: a condition on every
+        # value of every id column cost more than the check.
+        return value.str.strip_chars()
 
-    stripe = (field("object") == "event").fill_null(False) | header_value(
+    stripe = (field_or_none("object") == "event").fill_null(False) | header_value(
         "stripe-signature"
     ).is_not_null()
     svix = header_value("svix-id").is_not_null() | header_value("webhook-id").is_not_null()
@@ -445,9 +529,9 @@ def _raw_columns(keys: dict[str, tuple[str, ...]], shape: _Shape) -> list[pl.Exp
     event = header_expr("x-shopify-event-id", "x-github-delivery", "svix-id", "webhook-id")
     delivery = header_expr("x-shopify-webhook-id")
     sent = header_expr("x-shopify-triggered-at", "svix-timestamp", "webhook-timestamp")
-    event = pl.when(stripe).then(pl.coalesce(event, field("id"))).otherwise(event)
-    sent = pl.when(stripe).then(pl.coalesce(sent, field("created"))).otherwise(sent)
-    topic = pl.when(stripe | svix).then(pl.coalesce(topic, field("type"))).otherwise(topic)
+    event = pl.when(stripe).then(pl.coalesce(event, field_or_none("id"))).otherwise(event)
+    sent = pl.when(stripe).then(pl.coalesce(sent, field_or_none("created"))).otherwise(sent)
+    topic = pl.when(stripe | svix).then(pl.coalesce(topic, field_or_none("type"))).otherwise(topic)
     hint = top("attempt_number")
     hookdeck = pl.coalesce(
         header_expr("x-hookdeck-eventid"), pl.when(hint.is_not_null()).then(top("event_id"))
