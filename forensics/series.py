@@ -68,21 +68,11 @@ def timeline_series(
     step = pl.duration(seconds=width)
     bucket = ((pl.col("earliest") - pl.lit(first)) / step).cast(pl.Int64).clip(0, n - 1)
     collapsed = shared_runs(lazy, ctx) if ctx is not None else runs(lazy)
-    flow_runs = collapsed.select("flow", "run_id", "earliest").cache()
-    # A run failed when any of its timed rows is an error; only those few
-    # runs are matched back (no per-run flag over every row of the export).
-    errors = lazy.filter(pl.col("status") == "error", best_time().is_not_null())
-    failed = (
-        flow_runs.join(
-            errors.select("flow", "run_id"), on=["flow", "run_id"], how="semi", nulls_equal=True
-        )
-        .group_by("flow", bucket.alias("bucket"))
-        .agg(failed=pl.len())
-    )
+    # NOTE: the collapse marks a run failed when any of its timed rows is an
+    # error, so no row of the export is matched back to its run here.
     counts = (
-        flow_runs.group_by("flow", bucket.alias("bucket"))
-        .agg(runs=pl.len())
-        .join(failed, on=["flow", "bucket"], how="left")
+        collapsed.group_by("flow", bucket.alias("bucket"))
+        .agg(runs=pl.len(), failed=pl.col("failed").sum())
         .sort("flow", "bucket")
         .collect()
     )

@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from forensics.detectors import DetectContext
-from forensics.detectors.delays import lag_stats
+from forensics.detectors.delays import shared_lag_stats
 from forensics.detectors.sync_triggers import classify_flows
 from forensics.findings import Finding, InputFile, Severity, Skipped, iso
 
@@ -93,6 +93,6 @@ def _with_timing(per_flow: pl.DataFrame, events: pl.DataFrame, ctx: DetectContex
     # The detectors' events, so the trigger classification they built is reused.
     lazy = ctx.shared.bind(events)
     triggers = classify_flows(lazy, ctx).select("flow", *_TRIGGER_COLUMNS)
-    lags = lag_stats(lazy).select("flow", *_LAG_COLUMNS)
+    lags = shared_lag_stats(lazy, ctx).select("flow", *_LAG_COLUMNS)
     timing = triggers.join(lags, on="flow", how="full", coalesce=True).collect()
     return per_flow.join(timing, on="flow", how="left").with_columns(pl.col(pl.Float64).round(3))

@@ -6,9 +6,9 @@ the detector, turns episodes into findings, so every detector gets the same
 fingerprints, evidence bounds and ordering.
 
 Several detectors and the summary start from the same preparation of the
-events (the rows in apply order with retries marked, the run collapse, the
-trigger classification). ``SharedFrames`` on the context builds each of them
-once per analysis, on first use.
+events (the retry marks and the stale writes in apply order, the run
+collapse, the trigger classification, the lag statistics). ``SharedFrames``
+on the context builds each of them once per analysis, on first use.
 """
 
 from __future__ import annotations
@@ -76,8 +76,9 @@ class SharedFrames:
     never depends on whether another ran before it.
 
     NOTE: collecting here is the one exception to "no collect() in a
-    detector": without it each detector sorts or collapses the ~1M events
-    again, since separate collects share no cache() node.
+    detector" (besides the mapping detector counting its in-memory table):
+    without it each detector sorts or collapses the ~1M events again, since
+    separate collects share no cache() node.
     """
 
     __slots__ = ("_events", "_frames", "_lazy")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.detectors._base import DetectContext
-from forensics.detectors._windows import GROUP, applied, in_apply_order, stale_writes
+from forensics.detectors._windows import GROUP, applied, apply_keys, stale_writes
 
 # Per flow and entity (null entity is a group of its own: rows without record detail).
 ENTITY_KEY = ["flow", "_entity"]
@@ -43,31 +43,36 @@ def identity() -> pl.Expr:
 
 
 def with_retries(events: pl.LazyFrame) -> pl.LazyFrame:
-    """Put events in apply order per (flow, entity) and mark retries.
+    """Mark retries per (flow, entity) in apply order, rows left where they are.
 
-    Returns the rows of ``in_apply_order(events, ENTITY_KEY)`` (so ``_entity``,
-    ``_apply_at``, ``_g`` and ``_pos``) plus ``_identity``, ``_retry``,
+    Returns the rows of ``apply_keys(events, ENTITY_KEY)`` (so ``_entity``,
+    ``_apply_at``, ``_g`` and ``_order``) plus ``_identity``, ``_retry``,
     ``_redelivery`` and ``_copies``. ``_retry``: attempt > 1, or the identity
     was already applied on this (flow, entity). ``_redelivery``: attempt > 1,
     or the identity was already seen on this (flow, entity) whatever the
     earlier outcome (what IDM001 counts). ``_copies``: rows of the identity
     on this (flow, entity), whatever their outcome (null identities count
     together).
+
+    NOTE: the rows are not sorted: "earlier in apply order" within a group is
+    a smaller ``_order``, and moving ~1M rows with their string columns cost
+    more than everything else here. What needs the order sorts only its few
+    numeric columns (``stale_writes``).
     """
     key = [GROUP, "_identity"]
     # Applied rows placed in apply order; a row without an apply time cannot be placed.
     counted = applied() & pl.col("_apply_at").is_not_null()
     known = pl.col("_identity").is_not_null()
-    # NOTE: "already applied / seen" is "an earlier position than the group's first
+    # NOTE: "already applied / seen" is "an earlier place than the group's first
     # applied / first row": one aggregation per identity instead of a running
     # count in apply order, which costs a sort per group for ~1 row per group.
-    # A row without an apply time still has a position (first in its group).
+    # A row without an apply time still has a place (first in its group).
     # when/then rather than filter: a filter inside a window takes Polars' slow path.
-    pos = pl.col("_pos")
-    applied_before = (pos > pl.when(counted).then(pos).min().over(key)).fill_null(False)
-    seen_before = pos > pos.min().over(key)
+    place = pl.col("_order")
+    applied_before = (place > pl.when(counted).then(place).min().over(key)).fill_null(False)
+    seen_before = place > place.min().over(key)
     # NOTE: the three windows share one partition, which Polars computes once.
-    return in_apply_order(events.with_columns(_identity=identity()), ENTITY_KEY).with_columns(
+    return apply_keys(events.with_columns(_identity=identity()), ENTITY_KEY).with_columns(
         _retry=(pl.col("attempt") > 1) | (known & applied_before),
         _redelivery=(pl.col("attempt") > 1) | (known & seen_before),
         _copies=pl.len().over(key).cast(pl.UInt32),
@@ -77,12 +82,11 @@ def with_retries(events: pl.LazyFrame) -> pl.LazyFrame:
 def lineage(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     """``with_retries`` of the events, built once per analysis (``SharedFrames``).
 
-    The raw columns that helper columns stand for are dropped: ``_entity`` is
-    null exactly when sku is, ``_identity`` exactly when event_id and
+    The rows are in no particular order (see ``with_retries``). The raw
+    columns that helper columns stand for are dropped: ``_entity`` is null
+    exactly when sku is, ``_identity`` exactly when event_id and
     idempotency_key both are, and ``_apply_at`` replaces the two times.
     """
-    # NOTE: dropped after the sort in the plan, but Polars drops them before
-    # it, so the sort moves (and the shared frame keeps) fewer string columns.
     return ctx.shared.frame(
         events,
         "lineage",
@@ -93,7 +97,10 @@ def lineage(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
 
 
 def lineage_writes(events: pl.LazyFrame, ctx: DetectContext, rows: pl.LazyFrame) -> pl.LazyFrame:
-    """``stale_writes`` of the lineage, built once per analysis: OOS001 and RTY001 read it.
+    """``stale_writes`` of the lineage (with ``_retry``), built once per analysis.
+
+    OOS001 and RTY001 read it. Its rows are in apply order and carry no
+    string column: ``write_detail`` adds them to the rows a detector reports.
 
     Args:
         events: the events a detector was given.
@@ -101,7 +108,18 @@ def lineage_writes(events: pl.LazyFrame, ctx: DetectContext, rows: pl.LazyFrame)
         rows: ``lineage(events, ctx)`` as the caller holds it (cached in its
             plan when the events are not the shared ones).
     """
-    return ctx.shared.frame(events, "stale_writes", lambda _: stale_writes(rows))
+    return ctx.shared.frame(events, "stale_writes", lambda _: stale_writes(rows, ("_retry",)))
+
+
+def write_detail(writes: pl.LazyFrame, rows: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
+    """Add lineage ``columns`` (flow, _entity, ...) to some rows of ``lineage_writes``, by row.
+
+    Only for the few rows a detector reports. The writes keep their order.
+    """
+    # NOTE: a semi join first, so that the left join's table is built from the
+    # few rows asked for, not from every row of the lineage.
+    found = rows.join(writes.select("row"), on="row", how="semi").select("row", *columns)
+    return writes.join(found, on="row", how="left", maintain_order="left")
 
 
 def with_originals(rows: pl.LazyFrame, lineage: pl.LazyFrame) -> pl.LazyFrame:
@@ -124,8 +142,11 @@ def with_originals(rows: pl.LazyFrame, lineage: pl.LazyFrame) -> pl.LazyFrame:
     at = pl.col("_apply_at")
     rows = rows.with_columns(_lineage=event)
     # Only the lineages of rows are searched, so the aggregation is over a few groups.
+    # NOTE: the groups first (an integer key), so that the text key is built
+    # only for the rows of the few groups asked for.
     firsts = (
-        lineage.with_columns(_lineage=event)
+        lineage.join(rows.select(GROUP).unique(), on=GROUP, how="semi")
+        .with_columns(_lineage=event)
         .join(rows.select(key).unique(), on=key, how="semi")
         .group_by(key)
         .agg(

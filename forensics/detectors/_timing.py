@@ -71,7 +71,8 @@ def runs(events: pl.LazyFrame) -> pl.LazyFrame:
     else best time), end (when it finished: its latest best time), earliest
     (its earliest best time, where the report's timelines place it), records,
     first_row / last_row (in time order), latest_occurred (the newest
-    occurred_at of its records), seq (0-based order in the flow), interval
+    occurred_at of its records), failed (any of its timed rows is an
+    error: the report's timelines count those runs), seq (0-based order in the flow), interval
     (start to start from the previous run), silence_start (the latest end of
     any earlier run of the flow) and bound_row (the row that ended that
     earlier activity). Rows without any timestamp are not evaluable and left
@@ -94,6 +95,7 @@ def runs(events: pl.LazyFrame) -> pl.LazyFrame:
             first_row=pl.col("row").sort_by(order).first(),
             last_row=pl.col("row").sort_by(order).last(),
             latest_occurred=pl.col("occurred_at").max(),
+            failed=(pl.col("status") == "error").any(),
         )
     )
 
@@ -217,12 +219,17 @@ def expected_runs(silences: pl.LazyFrame, flow_runs: pl.LazyFrame, key: list[str
         or ``nearby_hours``) and days_compared.
     """
     window = flow_runs.group_by("flow").agg(first=pl.col("at").min(), last=pl.col("end").max())
-    candidates = silences.select(*key, "silence_start", "at").join(window, on="flow", how="left")
+    # NOTE: cache() both: each is read by several joins below, and the
+    # optimizer otherwise builds each again per join (four times for upto).
+    candidates = (
+        silences.select(*key, "silence_start", "at").join(window, on="flow", how="left").cache()
+    )
     # Only the flows with a silence are counted (most runs belong to none of them).
     upto = (
         flow_runs.join(candidates.select("flow").unique(), on="flow", how="semi")
         .select("flow", _t=pl.col("at"), _n=pl.col("seq").cast(pl.Int64) + 1)
         .sort("_t", "_n")
+        .cache()
     )
     silence = pl.col("at") - pl.col("silence_start")
     span_days = (seconds(pl.col("last") - pl.col("first")) // 86400).cast(pl.Int64)

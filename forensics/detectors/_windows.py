@@ -2,19 +2,20 @@
 
 Every order-dependent window states its order with ``over(..., order_by=...)``
 because a lazy plan does not promise physical row order, with one exception:
-the rows ``in_apply_order`` returns.
+the rows ``in_apply_order`` and ``stale_writes`` return.
 
 NOTE: per-entity windows over the full event table were the detectors' main
-cost. ``in_apply_order`` numbers the key's groups (``_g``, an integer) and
-sorts the rows once by group and apply order: a window over ``_g`` costs a
-fraction of one over the string key columns. Its sort is part of the same
-lazy plan (or of the frame the engine shares, see ``SharedFrames``), and
-filter and with_columns keep row order, so on its rows (and any filter of
-them) a shift, fill or run id over the whole column sees each group's rows
-together and in apply order; comparing ``_g`` with the neighbouring row's
-marks where a group ends (``same_group``), and a window over ``_g`` needs no
-``order_by`` (``grouped``). Those whole-column steps cost about nothing, while
-a window with ``order_by`` costs a hash partition and a sort per group.
+cost. ``apply_keys`` numbers the key's groups (``_g``, an integer) and
+``in_apply_order`` (or ``stale_writes``, for its few columns) sorts the rows
+once by group and apply order: a window over ``_g`` costs a fraction of one
+over the string key columns. The sort is part of the same lazy plan (or of
+the frame the engine shares, see ``SharedFrames``), and filter and
+with_columns keep row order, so on its rows (and any filter of them) a
+shift, fill or run id over the whole column sees each group's rows together
+and in apply order; comparing ``_g`` with the neighbouring row's marks where
+a group ends (``same_group``), and a window over ``_g`` needs no
+``order_by`` (``grouped``). Those whole-column steps cost about nothing,
+while a window with ``order_by`` costs a hash partition and a sort per group.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def apply_at() -> pl.Expr:
 
 def applied() -> pl.Expr:
     """Rows whose write reached the destination (they set its value)."""
-    return pl.col("status").cast(pl.String).is_in(APPLIED_STATUSES)
+    # NOTE: no cast to String: the status Enum answers is_in on its codes,
+    # while a cast builds a string per row (~0.03 s per use at 1M rows).
+    return pl.col("status").is_in(APPLIED_STATUSES)
 
 
 def with_apply_keys(events: pl.LazyFrame) -> pl.LazyFrame:
@@ -78,31 +81,46 @@ def apply_rank() -> pl.Expr:
     return ranks.gather(pl.col("row").rank("ordinal") - 1)
 
 
-def in_apply_order(events: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
-    """Add ``_entity`` and ``_apply_at``, number the key's groups, sort by group then apply order.
+def apply_keys(events: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
+    """Add ``_entity``, ``_apply_at``, the key's group number ``_g`` and ``_order``, rows unmoved.
 
-    ``_g`` numbers the values of key (null is a value of its own) and
-    ``_pos`` is the row's position in the sorted order, so that within a
-    group a smaller ``_pos`` was applied earlier. Rows without an apply time
-    come first in their group, as ``over(..., order_by=...)`` puts them.
-    Windows per key then run over ``_g`` (see ``grouped``).
+    ``_order`` is one integer per row, unique, that sorts the rows by group
+    then apply order: within a group a smaller ``_order`` was applied earlier
+    (rows without an apply time first, as ``over(..., order_by=...)`` puts
+    them). Comparing ``_order`` within a group therefore answers "applied
+    earlier?" without moving any row (``in_apply_order`` sorts by it).
 
     NOTE: ``_g`` is the position of the group's first row in the input, not
     a rank of the key: one window over the (string) key columns costs a
     fraction of sorting by them. So groups follow each other in no
     meaningful order; nothing may depend on the order of groups, only on the
-    order within one. The sort itself is by one integer, ``_g`` and the
-    apply rank packed together (each is below the row count n, so
-    ``_g * (n + 1) + rank`` fits in 64 bits for any n under 4e9).
+    order within one. ``_order`` packs ``_g`` and the apply rank (each is
+    below the row count n, so ``_g * (n + 1) + rank`` fits in 64 bits for
+    any n under 4e9): Polars sorts by several columns through a row
+    encoding that costs several times a sort by one integer column.
     """
     # NOTE: the row numbers come first, in their own step: inside the window
-    # they would count within each group (every group would be 0).
+    # they would count within each group (every group would be 0). min() is
+    # the first row; a window's first() takes a path several times slower.
     packed = pl.col(GROUP).cast(pl.UInt64) * (pl.len().cast(pl.UInt64) + 1) + apply_rank()
     return (
         with_apply_keys(events)
         .with_columns(_pos=pl.int_range(pl.len(), dtype=pl.UInt32))
-        .with_columns(_g=pl.col("_pos").first().over(key))
+        .with_columns(_g=pl.col("_pos").min().over(key))
         .with_columns(_order=packed)
+        .drop("_pos")
+    )
+
+
+def in_apply_order(events: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:
+    """``apply_keys`` of the events, sorted by group then apply order.
+
+    ``_pos`` is the row's position in the sorted order, so that within a
+    group a smaller ``_pos`` was applied earlier. Windows per key then run
+    over ``_g`` (see ``grouped``).
+    """
+    return (
+        apply_keys(events, key)
         .sort("_order")
         .drop("_order")
         .with_columns(_pos=pl.int_range(pl.len(), dtype=pl.UInt32))
@@ -143,17 +161,24 @@ def metrics_json(**fields: pl.Expr) -> pl.Expr:
     return pl.struct(**fields).struct.json_encode().alias("metrics")
 
 
-def stale_writes(rows: pl.LazyFrame) -> pl.LazyFrame:
+def stale_writes(rows: pl.LazyFrame, keep: tuple[str, ...] = ()) -> pl.LazyFrame:
     """Applied writes per group in apply order, marked stale or not, with their repair.
 
-    Expects rows of ``in_apply_order`` (in its order). Keeps applied rows with
-    a sku (an ``_entity``), an occurred_at and an apply time. Adds
-    ``_newest`` (newest source event applied so far), ``_stale`` (this write
-    is older than it), ``_newest_row`` / ``_newest_qty`` (the write carrying
-    that newest event: the value that should stand), and ``_repair_at`` /
-    ``_repair_row`` (the next write that is not stale). OOS001 and RTY001
-    share this so they agree on what "stale" means and never report one
-    write twice.
+    Expects rows of ``apply_keys`` (in any order). Keeps applied rows with a
+    sku (an ``_entity``), an occurred_at and an apply time, sorted by group
+    then apply order, with the columns ``row``, ``_g``, ``occurred_at``,
+    ``_apply_at``, ``quantity`` and ``keep``. Adds ``_newest`` (newest source
+    event applied so far), ``_stale`` (this write is older than it),
+    ``_newest_row`` / ``_newest_qty`` (the write carrying that newest event:
+    the value that should stand), and ``_repair_at`` / ``_repair_row`` (the
+    next write that is not stale). OOS001 and RTY001 share this so they agree
+    on what "stale" means and never report one write twice. Their rows are in
+    apply order, so ``grouped`` and ``same_group`` apply to them and to any
+    filter of them.
+
+    NOTE: only these few numeric columns are sorted: moving the string
+    columns (flow, entity, ids) cost most of the sort. A caller joins them
+    back by ``row`` on the few rows it reports.
     """
     # NOTE: the first write of a group always carries its newest event so far,
     # so filling forward never reaches into the group before. A struct is null
@@ -178,6 +203,9 @@ def stale_writes(rows: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("occurred_at").is_not_null(),
             pl.col("_apply_at").is_not_null(),
         )
+        .select("row", GROUP, "occurred_at", "_apply_at", "quantity", *keep, "_order")
+        .sort("_order")
+        .drop("_order")
         .with_columns(_newest=grouped(pl.col("occurred_at").cum_max()))
         .with_columns(_stale=pl.col("occurred_at") < pl.col("_newest"), _w=newest_write)
         .with_columns(_r=next_fresh)

@@ -67,6 +67,28 @@ def lag_stats(events: pl.LazyFrame) -> pl.LazyFrame:
         One row per flow, sorted by flow: flow, records, then lag_, ingest_ and
         queue_ each with p50_seconds, p95_seconds, p99_seconds, max_seconds.
     """
+    return applied_lags(events).group_by("flow").agg(**_stats()).sort("flow")
+
+
+def shared_lag_stats(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
+    """``lag_stats`` plus ``median_lag_seconds`` (not rounded), built once per analysis.
+
+    The delay detector (the flow's p95), the trigger classification (median
+    and p95) and the summary read the same distribution of the same rows.
+    """
+    return ctx.shared.frame(
+        events,
+        "lag_stats",
+        lambda frame: (
+            applied_lags(frame)
+            .group_by("flow")
+            .agg(**_stats(), median_lag_seconds=pl.col("lag").median())
+            .sort("flow")
+        ),
+    )
+
+
+def _stats() -> dict[str, pl.Expr]:
     stats: dict[str, pl.Expr] = {"records": pl.len().cast(pl.UInt32)}
     for name in ("lag", "ingest_lag", "queue_lag"):
         prefix = "lag" if name == "lag" else name.removesuffix("_lag")
@@ -75,17 +97,15 @@ def lag_stats(events: pl.LazyFrame) -> pl.LazyFrame:
                 pl.col(name).quantile(q, interpolation="linear").round(3)
             )
         stats[f"{prefix}_max_seconds"] = pl.col(name).max()
-    return applied_lags(events).group_by("flow").agg(**stats).sort("flow")
+    return stats
 
 
 def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     """Return DLY001 episodes in EPISODE_SCHEMA."""
     warn = ctx.thresholds.delay_warn.total_seconds()
     critical = ctx.thresholds.delay_critical.total_seconds()
-    rows = applied_lags(events).with_columns(_late=pl.col("lag") > warn).cache()
-    p95 = rows.group_by("flow").agg(
-        flow_p95=pl.col("lag").quantile(QUANTILES["p95"], interpolation="linear").round(3)
-    )
+    rows = applied_lags(events).with_columns(_late=pl.col("lag") > warn)
+    p95 = shared_lag_stats(events, ctx).select("flow", flow_p95="lag_p95_seconds")
     order = [pl.col(c) for c in APPLY_ORDER]
     episodes = (
         rows.with_columns(_episode=ordered(pl.col("_late").rle_id(), ["flow"]))

@@ -224,7 +224,8 @@ def _shared_silences(
         .group_by("g_start", "g_end")
         .agg(flows_spanning=pl.len().cast(pl.UInt32))
     )
-    sources = events.group_by("flow").agg(source=pl.col("source").cast(pl.String).min())
+    # NOTE: unique() first: the text of each distinct source, not of every row.
+    sources = events.group_by("flow").agg(source=pl.col("source").unique().cast(pl.String).min())
     # By construction a flow's silence around a global one contains it.
     contained = (
         gaps.select("flow", "seq", "silence_start", "at", "bound_row", "first_row")
@@ -241,6 +242,15 @@ def _shared_silences(
 DETECTOR = Detector(
     name="gaps",
     codes=(GAP001, GAP002),
-    requires=("row", "source", "flow", "run_id", "occurred_at", "received_at", "processed_at"),
+    requires=(
+        "row",
+        "source",
+        "flow",
+        "run_id",
+        "status",
+        "occurred_at",
+        "received_at",
+        "processed_at",
+    ),
     detect=detect,
 )

@@ -22,12 +22,18 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.detectors._base import Code, DetectContext, Detector
-from forensics.detectors._lineage import LINEAGE_COLUMNS, lineage, lineage_writes
+from forensics.detectors._lineage import (
+    LINEAGE_COLUMNS,
+    lineage,
+    lineage_writes,
+    write_detail,
+)
 from forensics.detectors._windows import (
     APPLY_ORDER,
+    GROUP,
     flagged_groups,
-    grouped,
     metrics_json,
+    same_group,
     stale_episode_aggs,
 )
 from forensics.findings import Severity
@@ -57,24 +63,29 @@ KEY = ["flow", "_entity"]
 def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     """Return OOS001 episodes in EPISODE_SCHEMA."""
     # OOS001 has no thresholds: any older write applied last is stale.
+    # NOTE: cache() so that the lineage is built once when it is not shared.
+    rows = lineage(events, ctx).cache()
     writes = (
-        lineage_writes(events, ctx, lineage(events, ctx))
+        lineage_writes(events, ctx, rows)
         # A stale retry is RTY001's; only first deliveries are out of sequence here.
         .with_columns(_flag=pl.col("_stale") & ~pl.col("_retry"))
         # Only entities with a stale first delivery can have an episode.
         .filter(flagged_groups())
-        .with_columns(
-            # What the destination ends with, and what it should end with.
-            _final_qty=grouped(pl.col("quantity").last()),
-            _final_newest_qty=grouped(pl.col("_newest_qty").last()),
-            # With the group in the key, runs numbered over the whole column are
-            # the runs within each group.
-            _episode=pl.col("_flag").rle_id(),
-        )
+        # With the group in the key, runs numbered over the whole column are
+        # the runs within each group.
+        .with_columns(_episode=pl.col("_flag").rle_id())
+    )
+    # What the destination ends with, and what it should end with: each group's
+    # last write (rows are in apply order, so where the next row is another group).
+    # NOTE: a filter and a join on the few flagged rows instead of two windows
+    # over every write of the flagged groups.
+    finals = writes.filter(~same_group(-1)).select(
+        GROUP, _final_qty="quantity", _final_newest_qty="_newest_qty"
     )
     order = [pl.col(c) for c in APPLY_ORDER]
     episodes = (
-        writes.filter("_flag")
+        write_detail(writes.filter("_flag"), rows, KEY)
+        .join(finals, on=GROUP, how="left")
         .group_by([*KEY, "_episode"])
         .agg(
             **stale_episode_aggs(),

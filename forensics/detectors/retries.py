@@ -36,6 +36,7 @@ from forensics.detectors._lineage import (
     lineage,
     lineage_writes,
     with_originals,
+    write_detail,
 )
 from forensics.detectors._windows import (
     APPLY_ORDER,
@@ -139,8 +140,9 @@ def _stale_retries(stale: pl.LazyFrame, lineage: pl.LazyFrame) -> pl.LazyFrame:
         )
     )
     order = [pl.col(c) for c in APPLY_ORDER]
+    flagged = write_detail(writes.filter("_flag"), lineage, [*KEY, "_identity", "attempt"])
     episodes = (
-        with_originals(writes.filter("_flag"), lineage)
+        with_originals(flagged, lineage)
         .group_by([*KEY, "_episode"])
         .agg(
             **stale_episode_aggs(),

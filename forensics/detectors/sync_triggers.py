@@ -33,13 +33,13 @@ import polars as pl
 from forensics.detectors._base import Code, DetectContext, Detector
 from forensics.detectors._timing import (
     MIN_SCHEDULE_INTERVALS,
-    applied_lags,
     human_duration,
     seconds,
     shared_runs,
     shared_schedules,
 )
 from forensics.detectors._windows import metrics_json
+from forensics.detectors.delays import shared_lag_stats
 from forensics.findings import Severity
 
 SYN001 = Code(
@@ -93,13 +93,8 @@ def _classify(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
         # seq numbers the flow's runs in RUN_ORDER: one integer key to sort by.
         run_rows=pl.col("first_row").sort_by("seq"),
     )
-    lag = (
-        applied_lags(events)
-        .group_by("flow")
-        .agg(
-            median_lag_seconds=pl.col("lag").median(),
-            p95_lag_seconds=pl.col("lag").quantile(0.95, interpolation="linear").round(3),
-        )
+    lag = shared_lag_stats(events, ctx).select(
+        "flow", "median_lag_seconds", p95_lag_seconds="lag_p95_seconds"
     )
     # A run shows the source moving when it carries a change made after the
     # previous run started: that change waited for this run. Runs without an

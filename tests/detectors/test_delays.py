@@ -197,3 +197,19 @@ def test_lag_stats_of_no_measurable_rows_is_empty() -> None:
     frame = events(dict(occurred_at=None, processed_at="09:00"))
     assert delays.lag_stats(frame.lazy()).collect().height == 0
     assert isinstance(delays.lag_stats(frame.lazy()), pl.LazyFrame)
+
+
+def test_shared_lag_stats_are_lag_stats_plus_the_unrounded_median() -> None:
+    frame = events(
+        dict(
+            flow=["F", "F", "G"],
+            occurred_at=["09:00"] * 3,
+            processed_at=["2026-04-06T09:00:00.000400", "2026-04-06T09:00:00.000900", "09:01"],
+        )
+    )
+    ctx = DetectContext(thresholds=Thresholds())
+    shared = delays.shared_lag_stats(ctx.shared.bind(frame), ctx).collect()
+    assert shared.drop("median_lag_seconds").equals(delays.lag_stats(frame.lazy()).collect())
+    # The median is not rounded to milliseconds like the percentiles.
+    assert shared["median_lag_seconds"].to_list() == [pytest.approx(0.00065), 60.0]
+    assert shared["lag_p50_seconds"].to_list() == [0.001, 60.0]

@@ -6,7 +6,7 @@ import polars as pl
 from builders import events
 
 from forensics.detectors._lineage import ENTITY_KEY
-from forensics.detectors._windows import in_apply_order
+from forensics.detectors._windows import applied, apply_keys, in_apply_order, stale_writes
 
 FRAME = events(
     dict(
@@ -43,3 +43,61 @@ def test_group_numbers_are_integers_shared_by_exactly_one_key() -> None:
     assert keys["flow"].to_list() == [1] * keys.height
     assert keys["_entity"].to_list() == [1] * keys.height
     assert keys.height == 3
+
+
+def test_apply_keys_leave_rows_in_place_and_order_them_like_in_apply_order() -> None:
+    keyed = apply_keys(FRAME.lazy(), ENTITY_KEY).collect()
+    assert keyed["row"].to_list() == FRAME["row"].to_list()
+    by_order = keyed.sort("_order").group_by("_g", maintain_order=True).agg("row")
+    assert sorted(by_order["row"].to_list()) == groups_in_order(FRAME)
+    assert keyed["_order"].n_unique() == keyed.height
+
+
+def test_apply_keys_give_equal_keys_one_group_and_other_keys_another() -> None:
+    frame = events(
+        dict(
+            flow=["F", "F", "G", "F", "F", "F", "F"],
+            sku=["A", "A", "A", None, None, "A", "A@B"],
+            location=[None, None, None, "X", None, "B", None],
+        )
+    )
+    g = apply_keys(frame.lazy(), ENTITY_KEY).collect()["_g"].to_list()
+    # Same flow and sku: one group, numbered by its first row.
+    assert g[0] == g[1] == 0
+    # Another flow, the same sku: another group.
+    assert g[2] == 2
+    # A null sku is a group of its own whatever the location (the entity is null).
+    assert g[3] == g[4] == 3
+    # sku@location is the entity: "A" at "B" and the sku "A@B" are one entity.
+    assert g[5] == g[6] == 5
+
+
+def test_stale_writes_do_not_depend_on_the_input_order() -> None:
+    # Apply order differs from row order: A is rows 1, 2, 0 and B rows 4, 3.
+    frame = events(
+        dict(
+            sku=["A", "A", "A", "B", "B"],
+            occurred_at=["08:05", "08:00", "08:10", "07:00", "08:00"],
+            processed_at=["09:02", "09:00", "09:01", "09:03", "09:00"],
+            quantity=[1.0, 2.0, 3.0, 4.0, 5.0],
+        )
+    )
+
+    def stale(f: pl.DataFrame) -> pl.DataFrame:
+        # Group numbers depend on the input order; nothing else may.
+        return stale_writes(apply_keys(f.lazy(), ENTITY_KEY)).collect().drop("_g")
+
+    ordered = stale(frame)
+    # Each group's rows together, in apply order; rows 0 and 3 came after newer events.
+    assert ordered["row"].to_list() in ([1, 2, 0, 4, 3], [4, 3, 1, 2, 0])
+    assert sorted(ordered.filter(pl.col("_stale"))["row"].to_list()) == [0, 3]
+    assert ordered.filter(pl.col("row") == 0)["_newest_qty"].to_list() == [3.0]
+    assert ordered.filter(pl.col("row") == 0)["_repair_row"].to_list() == [None]
+    assert stale(frame.reverse()).sort("row").equals(ordered.sort("row"))
+
+
+def test_applied_reads_the_status_enum_and_plain_text() -> None:
+    frame = events(dict(status=["ok", "warning", "error", "filtered"]))
+    assert frame.select(applied())["status"].to_list() == [True, True, False, False]
+    text = frame.with_columns(pl.col("status").cast(pl.String))
+    assert text.select(applied())["status"].to_list() == [True, True, False, False]
