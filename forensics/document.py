@@ -173,32 +173,28 @@ def _encode(value: Any, depth: int, out: list[str], path: set[int]) -> None:
     path.add(marker)
     separator = opening + inner
     child, inner_child = _leaf_encoder(depth + 1), inner + _INDENT
+    # NOTE: members of an object and items of a list differ only by the key
+    # before them, so one loop writes both.
     if opening == "{":
-        for key, item in value.items():
-            head = separator + (escape(key) if type(key) is str else _key(key)) + ": "
-            separator = "," + inner
-            if type(item) is str:
-                out.append(head + escape(item))
-            elif type(item) in scalars:
-                out.append(head + _scalar(item))
-            elif type(item) is dict and item and scalars.issuperset(map(type, item.values())):
-                # A nested object of scalars (metrics): encoded whole, without recursing.
-                text = child(item, 0)[0]
-                out.append(head + "{" + inner_child + text[1:-1] + inner + "}")
-            else:
-                out.append(head)
-                _encode(item, depth + 1, out, path)
+        heads: Any = (
+            ((escape(key) if type(key) is str else _key(key)) + ": ", item)
+            for key, item in value.items()
+        )
     else:
-        for item in value:
-            if type(item) in scalars:
-                out.append(separator + _scalar(item))
-            elif type(item) is dict and item and scalars.issuperset(map(type, item.values())):
-                # An object of scalars in a list (evidence): encoded whole, without recursing.
-                text = child(item, 0)[0]
-                out.append(separator + "{" + inner_child + text[1:-1] + inner + "}")
-            else:
-                out.append(separator)
-                _encode(item, depth + 1, out, path)
-            separator = "," + inner
+        heads = (("", item) for item in value)
+    for name, item in heads:
+        head = separator + name
+        separator = "," + inner
+        if type(item) is str:
+            out.append(head + escape(item))
+        elif type(item) in scalars:
+            out.append(head + _scalar(item))
+        elif type(item) is dict and item and scalars.issuperset(map(type, item.values())):
+            # An object of scalars (metrics, evidence): encoded whole, without recursing.
+            text = child(item, 0)[0]
+            out.append(head + "{" + inner_child + text[1:-1] + inner + "}")
+        else:
+            out.append(head)
+            _encode(item, depth + 1, out, path)
     path.discard(marker)
     out.append("\n" + _INDENT * depth + closing)

@@ -31,7 +31,7 @@ from typing import Any, Final
 import polars as pl
 
 from forensics.schema import EVENT_SCHEMA, Rejection
-from parsers._base import Fact, ParseContext, ParseResult
+from parsers._base import Fact, ParseContext, ParseResult, in_file_order
 from parsers._json import (
     RecordError,
     iter_document,
@@ -445,7 +445,7 @@ class WebhookRequestLog:
             by ``received_at`` (ties by file, then record) among deliveries of
             the same ``_delivery_key``; rows without a key are attempt 1.
         """
-        events = _in_file_order(_with_helpers(events))
+        events = in_file_order(_with_helpers(events))
         rank = pl.repeat(1, events.height, dtype=pl.UInt32, eager=True)
         copies = None
         at = _shared_key_rows(events)
@@ -488,18 +488,6 @@ def _repeated_copy() -> pl.Expr:
     return pl.col("_delivery_key").is_not_null() & (pl.col("file") != first_file)
 
 
-def _in_file_order(events: pl.DataFrame) -> pl.DataFrame:
-    """Sort rows by file, then record, keeping the order of equal rows."""
-    # NOTE: the loader already hands rows in this order; checking costs a fraction
-    # of a sort. A stable sort of sorted rows changes nothing, so both agree.
-    file, record = pl.col("file"), pl.col("record")
-    ascending = (file < file.shift(-1)) | ((file == file.shift(-1)) & (record <= record.shift(-1)))
-    in_order = events.select(
-        ascending.fill_null(True).all() & file.is_not_null().all() & record.is_not_null().all()
-    ).item()
-    return events if in_order else events.sort(["file", "record"], maintain_order=True)
-
-
 def _shared_key_rows(events: pl.DataFrame) -> pl.Series:
     """Positions of the rows whose delivery key may be another row's too.
 
@@ -530,7 +518,7 @@ def duplicates(events: pl.DataFrame) -> pl.DataFrame:
         ``file``, ``line``, ``record`` of each dropped row and ``first_file``,
         ``first_line`` of the row kept, so the loader can report them.
     """
-    events = _in_file_order(_with_helpers(events))
+    events = in_file_order(_with_helpers(events))
     return (
         events.with_columns(
             first_file=pl.col("file").first().over(_COPY_KEY),
