@@ -14,6 +14,7 @@ on the context builds each of them once per analysis, on first use.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -75,18 +76,24 @@ class SharedFrames:
     preparation stays part of the caller's lazy plan, so a detector's result
     never depends on whether another ran before it.
 
+    Detectors may ask from several threads at once (the engine runs them
+    concurrently): a request for a preparation another thread is building
+    waits for it instead of building it again. A build that raises stores
+    nothing, so the next request builds again and fails in its own detector.
+
     NOTE: collecting here is the one exception to "no collect() in a
     detector" (besides the mapping detector counting its in-memory table):
     without it each detector sorts or collapses the ~1M events again, since
     separate collects share no cache() node.
     """
 
-    __slots__ = ("_events", "_frames", "_lazy")
+    __slots__ = ("_events", "_frames", "_guard", "_lazy")
 
     def __init__(self) -> None:
         self._events: pl.DataFrame | None = None
         self._lazy: pl.LazyFrame | None = None
-        self._frames: dict[str, pl.DataFrame] = {}
+        self._frames: dict[str, _Once] = {}
+        self._guard = threading.Lock()
 
     def bind(self, events: pl.DataFrame) -> pl.LazyFrame:
         """Return the LazyFrame of events whose preparations are shared.
@@ -94,9 +101,10 @@ class SharedFrames:
         Binding other events drops the preparations of the previous ones, so
         one context never holds more than one analysis' frames.
         """
-        if events is not self._events or self._lazy is None:
-            self._events, self._lazy, self._frames = events, events.lazy(), {}
-        return self._lazy
+        with self._guard:
+            if events is not self._events or self._lazy is None:
+                self._events, self._lazy, self._frames = events, events.lazy(), {}
+            return self._lazy
 
     def frame(
         self, events: pl.LazyFrame, name: str, build: Callable[[pl.LazyFrame], pl.LazyFrame]
@@ -108,12 +116,30 @@ class SharedFrames:
             name: names the preparation; one name, one build function.
             build: the preparation as a lazy plan over the events.
         """
-        if events is not self._lazy:
+        with self._guard:
+            once = self._frames.setdefault(name, _Once()) if events is self._lazy else None
+        # NOTE: builds run outside the guard: a build may ask for other preparations.
+        if once is None:
             return build(events)
-        found = self._frames.get(name)
-        if found is None:
-            found = self._frames[name] = build(events).collect()
-        return found.lazy()
+        return once.get(lambda: build(events).collect()).lazy()
+
+
+class _Once:
+    """One preparation: built by the first caller while later ones wait for it."""
+
+    __slots__ = ("_frame", "_lock")
+
+    def __init__(self) -> None:
+        self._frame: pl.DataFrame | None = None
+        self._lock = threading.Lock()
+
+    def get(self, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        # NOTE: no deadlock as long as no build asks for a preparation whose
+        # build asks for its own (the builds' requests form no cycle).
+        with self._lock:
+            if self._frame is None:
+                self._frame = make()
+            return self._frame
 
 
 @dataclass(frozen=True, slots=True)

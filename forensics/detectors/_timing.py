@@ -12,7 +12,7 @@ from typing import Final
 import polars as pl
 
 from forensics.detectors._base import DetectContext
-from forensics.detectors._windows import applied, apply_at
+from forensics.detectors._windows import applied, apply_at, row_of, time_then_row
 
 # A run's order within its flow: its time, then its first row in file order (ties).
 RUN_ORDER: Final = ("at", "first_row")
@@ -78,7 +78,9 @@ def runs(events: pl.LazyFrame) -> pl.LazyFrame:
     earlier activity). Rows without any timestamp are not evaluable and left
     out; a run with none at all disappears.
     """
-    order = [pl.col("_t"), pl.col("row")]
+    # NOTE: a run's first and last rows in (_t, row) order are the min and max
+    # of one packed integer: no sort per group (~0.2 CPU s at 1M runs).
+    packed = time_then_row("_t")
     # NOTE: a run starts when the middleware accepted it (a Boomi execution's
     # executionTime, a Make run's timestamp) and ends when it finished writing,
     # so its duration is the real run time, not the spread of its write times.
@@ -92,8 +94,8 @@ def runs(events: pl.LazyFrame) -> pl.LazyFrame:
             end=pl.col("_t").max(),
             earliest=pl.col("_t").min(),
             records=pl.len().cast(pl.UInt32),
-            first_row=pl.col("row").sort_by(order).first(),
-            last_row=pl.col("row").sort_by(order).last(),
+            first_row=row_of(packed.min()),
+            last_row=row_of(packed.max()),
             latest_occurred=pl.col("occurred_at").max(),
             failed=(pl.col("status") == "error").any(),
         )

@@ -31,6 +31,11 @@ from forensics.schema import APPLIED_STATUSES
 APPLY_ORDER: Final = ("_apply_at", "row")
 # The group number ``in_apply_order`` gives each value of its key.
 GROUP: Final = "_g"
+# Row numbers are UInt32, so below this: a time in microseconds and a row pack
+# into one Int128 (``time_then_row``).
+ROW_SPAN: Final = 1 << 32
+# Below every time a Datetime can hold: where a null time packs.
+_BEFORE_ANY_TIME: Final = -(1 << 63) - 1
 
 
 def entity() -> pl.Expr:
@@ -59,26 +64,31 @@ def with_apply_keys(events: pl.LazyFrame) -> pl.LazyFrame:
     return events.with_columns(_entity=entity(), _apply_at=apply_at())
 
 
+def time_then_row(time: str) -> pl.Expr:
+    """One Int128 per row that orders as (``time``, ``row``), null times first.
+
+    Unique per row; times are whole microseconds (UTC_US), so none is lost.
+    NOTE: one integer to sort by, or to take a group's min or max of, instead
+    of two columns: Polars sorts by several columns through a row encoding,
+    and ``sort_by`` in an aggregation sorts every group.
+    """
+    at = pl.col(time).dt.epoch("us").cast(pl.Int128)
+    at = at.fill_null(pl.lit(_BEFORE_ANY_TIME, dtype=pl.Int128))
+    return at * ROW_SPAN + pl.col("row").cast(pl.Int128)
+
+
+def row_of(packed: pl.Expr) -> pl.Expr:
+    """The row of a ``time_then_row`` value (floor division: times before 1970 too)."""
+    return (packed - packed // ROW_SPAN * ROW_SPAN).cast(pl.UInt32)
+
+
 def apply_rank() -> pl.Expr:
     """Each row's place (1, 2, ...) in apply order over the whole frame.
 
     Apply order is ``APPLY_ORDER``: ``_apply_at`` with rows without one first,
-    ties by ``row``. The ranks are taken with the rows in ``row`` order,
-    where an "ordinal" rank breaks ties by row, then put back in frame order.
-
-    NOTE: one integer column to sort by instead of two: Polars sorts by
-    several columns through a row encoding that costs several times a sort
-    by one integer column.
+    ties by ``row`` (``time_then_row``, unique, so an "ordinal" rank is exact).
     """
-    by_row = pl.col("_apply_at").sort_by("row", maintain_order=True)
-    missing = by_row.is_null()
-    ranks = (
-        pl.when(missing)
-        .then(missing.cum_sum())
-        .otherwise(by_row.rank("ordinal") + missing.sum())
-        .cast(pl.UInt64)
-    )
-    return ranks.gather(pl.col("row").rank("ordinal") - 1)
+    return time_then_row("_apply_at").rank("ordinal").cast(pl.UInt64)
 
 
 def apply_keys(events: pl.LazyFrame, key: list[str]) -> pl.LazyFrame:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import cycle
 from typing import Any
 
+import polars as pl
 from builders import events
 
 from forensics.config import Thresholds
@@ -297,3 +298,39 @@ def test_gap002_not_reported_when_only_one_flow_expected_runs() -> None:
 def test_gap002_empty_input_has_no_findings() -> None:
     frame = events({"processed_at": at(8)}).clear()
     assert gaps_detector.detect(frame.lazy(), CTX).collect().height == 0
+
+
+def _export_silences(runs: list[tuple[float, float, str, int]]) -> list[tuple[float, float]]:
+    """Export silences of runs given as (start hour, end hour, flow, first_row), in hours."""
+    frame = pl.LazyFrame(
+        {
+            "at": [at(r[0]) for r in runs],
+            "end": [at(r[1]) for r in runs],
+            "flow": [r[2] for r in runs],
+            "first_row": [r[3] for r in runs],
+        }
+    )
+    found = gaps_detector._export_silences(frame, gap_min=3600).collect()
+    hours = [[(t - DAY) / timedelta(hours=1) for t in found[c]] for c in ("g_start", "g_end")]
+    return sorted(zip(*hours, strict=True))
+
+
+def test_export_silence_runs_of_one_time_follow_flow_then_first_row() -> None:
+    # Three runs start at 12:00. One logged its end (10:00) before its start,
+    # so whether it counts before the others' silence depends on the order:
+    # flow first (A before B), then first row, whatever the rows' own order.
+    early, before = (9.0, 9.1, "B", 0), (12.0, 10.0, "A", 5)
+    others = [(12.0, 12.5, "B", 1), (12.0, 12.2, "B", 2)]
+    assert _export_silences([early, *others, before]) == [(9.1, 12.0), (10.0, 12.0)]
+    # As flow C (after B), the early-ending run comes last and bounds nothing.
+    last = (12.0, 10.0, "C", 0)
+    assert _export_silences([early, last, *others]) == [(9.1, 12.0)]
+
+
+def test_export_silence_among_the_first_runs_of_the_export() -> None:
+    # The first runs have nothing before them; among runs of the same first
+    # time, an earlier one in order can still bound a silence.
+    first = [(6.0, 4.0, "A", 1), (6.0, 6.5, "B", 0)]
+    assert _export_silences(first) == [(4.0, 6.0)]
+    assert _export_silences([(6.0, 4.0, "B", 1), (6.0, 6.5, "A", 0)]) == []
+    assert _export_silences([(6.0, 6.5, "A", 0), (8.0, 8.0, "A", 1)]) == [(6.5, 8.0)]

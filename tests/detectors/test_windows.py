@@ -6,7 +6,14 @@ import polars as pl
 from builders import events
 
 from forensics.detectors._lineage import ENTITY_KEY
-from forensics.detectors._windows import applied, apply_keys, in_apply_order, stale_writes
+from forensics.detectors._windows import (
+    applied,
+    apply_keys,
+    in_apply_order,
+    row_of,
+    stale_writes,
+    time_then_row,
+)
 
 FRAME = events(
     dict(
@@ -101,3 +108,18 @@ def test_applied_reads_the_status_enum_and_plain_text() -> None:
     assert frame.select(applied())["status"].to_list() == [True, True, False, False]
     text = frame.with_columns(pl.col("status").cast(pl.String))
     assert text.select(applied())["status"].to_list() == [True, True, False, False]
+
+
+def test_time_then_row_orders_null_times_first_then_time_then_row() -> None:
+    frame = events(
+        dict(
+            processed_at=[
+                *("09:00", None, "1969-12-31T23:59:59.999999Z", "09:00", None),
+                "1970-01-01T00:00:00Z",
+            ]
+        )
+    ).with_columns(row=pl.Series([7, 4_000_000_000, 9, 3, 0, 1], dtype=pl.UInt32))
+    packed = frame.lazy().select("row", _k=time_then_row("processed_at")).collect()
+    # Nulls by row, then the time before 1970, the epoch, and 09:00 by row.
+    assert packed.sort("_k")["row"].to_list() == [0, 4_000_000_000, 9, 1, 3, 7]
+    assert packed.select(row_of(pl.col("_k")))["_k"].to_list() == packed["row"].to_list()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import polars as pl
 from builders import events
 
 from forensics.config import Thresholds
 from forensics.detectors import DetectContext, out_of_sequence
-from forensics.detectors._base import Detector
+from forensics.detectors._base import EPISODE_SCHEMA, Detector
 from forensics.engine import run_detectors
 from forensics.findings import Severity
 
@@ -67,3 +69,65 @@ def test_evidence_is_bounded_to_twenty_rows_with_the_total_kept() -> None:
     (finding,), _ = run_detectors(frame, CTX, (out_of_sequence.DETECTOR,))
     assert len(finding.evidence) == 20
     assert finding.evidence_total == n + 1
+
+
+def _reading(name: str, built: list[str]) -> Detector:
+    """A detector whose episodes come from a preparation every instance shares."""
+
+    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
+        built.append(name)
+        time.sleep(0.05)  # long enough for the other threads to ask meanwhile
+        return frame.select("row")
+
+    def detect(frame: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
+        rows = ctx.shared.frame(frame, "rows", build)
+        nothing = [pl.lit(None, dtype).alias(column) for column, dtype in EPISODE_SCHEMA.items()]
+        return rows.with_columns(nothing).select(EPISODE_SCHEMA.names()).filter(False)
+
+    return Detector(name, (), ("row",), detect)
+
+
+def test_concurrent_detectors_build_a_shared_preparation_once() -> None:
+    built: list[str] = []
+    ctx = DetectContext(thresholds=Thresholds())
+    readers = [_reading(f"reader{i}", built) for i in range(4)]
+    findings, errors = run_detectors(STALE, ctx, readers)
+    assert (findings, errors) == ([], [])
+    assert len(built) == 1
+
+
+def test_findings_and_errors_keep_detector_order_whatever_finishes_first() -> None:
+    def slow_boom(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
+        time.sleep(0.1)
+        raise RuntimeError("slow")
+
+    detectors = (
+        Detector("slow", (), ("sku",), slow_boom),
+        out_of_sequence.DETECTOR,
+        Detector("broken", (), ("sku",), _boom),
+        out_of_sequence.DETECTOR,
+    )
+    findings, errors = run_detectors(STALE, DetectContext(thresholds=Thresholds()), detectors)
+    assert [f.code for f in findings] == ["OOS001", "OOS001"]
+    assert [e.split(" detector")[0] for e in errors] == ["The slow", "The broken"]
+
+
+def test_a_failing_shared_preparation_is_an_error_of_each_detector_that_reads_it() -> None:
+    def broken_build(frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame.select(pl.col("no_such_column"))
+
+    def reads_broken(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
+        return ctx.shared.frame(events, "broken", broken_build)
+
+    detectors = (
+        Detector("first", (), ("sku",), reads_broken),
+        out_of_sequence.DETECTOR,
+        Detector("second", (), ("sku",), reads_broken),
+    )
+    findings, errors = run_detectors(STALE, DetectContext(thresholds=Thresholds()), detectors)
+    assert [f.code for f in findings] == ["OOS001"]
+    assert [e.split(" (")[0] for e in errors] == [
+        "The first detector failed",
+        "The second detector failed",
+    ]
+    assert all("ColumnNotFoundError" in e for e in errors)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import polars as pl
+import pytest
 from builders import SAMPLE_LOGS, events
 
 from forensics.analysis import detect_context
@@ -76,3 +79,28 @@ def test_other_events_never_see_the_bound_events_preparation() -> None:
     # ... and binding other events drops what was built for the earlier ones.
     rebound = ctx.shared.frame(ctx.shared.bind(other), "skus", lambda f: f.select("sku"))
     assert rebound.collect()["sku"].to_list() == ["C"]
+
+
+def test_concurrent_requests_wait_for_one_build() -> None:
+    ctx = DetectContext(thresholds=Thresholds())
+    lazy = ctx.shared.bind(events(dict(sku=["A", "B"])))
+    builds = []
+
+    def build(frame: pl.LazyFrame) -> pl.LazyFrame:
+        builds.append(1)
+        time.sleep(0.05)  # the other threads ask while this one builds
+        return frame.select("sku")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda _: ctx.shared.frame(lazy, "skus", build).collect(), range(4)))
+    assert len(builds) == 1
+    assert all(frame["sku"].to_list() == ["A", "B"] for frame in got)
+
+
+def test_a_failed_build_stores_nothing_and_the_next_request_builds_again() -> None:
+    ctx = DetectContext(thresholds=Thresholds())
+    lazy = ctx.shared.bind(events(dict(sku=["A"])))
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):
+        ctx.shared.frame(lazy, "skus", lambda f: f.select("no_such_column"))
+    again = ctx.shared.frame(lazy, "skus", lambda f: f.select("sku")).collect()
+    assert again["sku"].to_list() == ["A"]
