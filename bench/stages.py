@@ -92,6 +92,10 @@ def main() -> None:
         findings += found
         if errors:
             print(errors, file=sys.stderr)
+    # The CLI runs the detectors together, two at a time (forensics.engine); a
+    # fresh context so nothing is shared with the runs above. Not in the total.
+    with stage("  all detectors together, as the CLI runs them"):
+        run_detectors(events, detect_context(config, loaded))
     with stage("attribute"):
         findings, drift = attribute(events, ctx, findings)
     ordered = sort_findings(findings)
