@@ -152,6 +152,25 @@ def grouped(expr: pl.Expr) -> pl.Expr:
     return expr.over(GROUP)
 
 
+def maybe_repeated(key: list[str]) -> pl.Expr:
+    """Rows whose key may occur on another row too: every repeated key, and perhaps a few more.
+
+    Splits a frame whose key is mostly unique (run ids, event ids) so that
+    only the repeated rows are grouped by the key itself; a row whose key
+    occurs once is its own group.
+
+    NOTE: counts one 64-bit hash of the key columns instead of the keys:
+    a window over one integer column costs a fraction of one over strings.
+    Equal keys hash alike, so no repeated key is missed (nulls included); a
+    collision only marks a few more rows, which then take the exact path.
+    """
+    hashed = [pl.col(name).hash(seed=seed) for seed, name in enumerate(key)]
+    combined = hashed[0]
+    for more in hashed[1:]:
+        combined = combined.xor(more)
+    return pl.len().over(combined) > 1
+
+
 def flagged_groups(flag: str = "_flag") -> pl.Expr:
     """Rows of a group (``_g``) with at least one flagged row.
 

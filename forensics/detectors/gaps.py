@@ -207,7 +207,15 @@ def _shared_silences(
     One row per (global silence, flow gap): g_start, g_end, flow, seq, source,
     bound_row, first_row, flows_spanning.
     """
-    silent = _export_silences(flow_runs, gap_min=gap_min)
+    # NOTE: only a silence inside a flow gap counts, and it ends at a run's
+    # start no later than the last gap's end; later runs change nothing
+    # before them. So only the runs up to there are sorted, and none at all
+    # when no flow has a gap (the usual case, ~0.1 CPU s at 1M runs).
+    last_gap_end = gaps.select(_last=pl.col("at").max())
+    silent = _export_silences(
+        flow_runs.join(last_gap_end, how="cross").filter(pl.col("at") <= pl.col("_last")),
+        gap_min=gap_min,
+    )
     spans = flow_runs.group_by("flow").agg(first=pl.col("at").min(), last=pl.col("end").max())
     spanning = (
         silent.join_where(

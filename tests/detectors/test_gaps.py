@@ -334,3 +334,21 @@ def test_export_silence_among_the_first_runs_of_the_export() -> None:
     assert _export_silences(first) == [(4.0, 6.0)]
     assert _export_silences([(6.0, 4.0, "B", 1), (6.0, 6.5, "A", 0)]) == []
     assert _export_silences([(6.0, 6.5, "A", 0), (8.0, 8.0, "A", 1)]) == [(6.5, 8.0)]
+
+
+def test_gap002_silence_ending_where_the_last_flow_gap_ends() -> None:
+    # Both flows resume at the same instant: the export silence ends exactly
+    # where the last flow gap ends, and runs up to there are all it needs.
+    batch = [t for t in every(15, at(7), at(21)) if not at(11) < t < at(13)]
+    spec = merge(flow_runs(batch, flow="ERP batch"), flow_runs(batch, flow="WMS batch"))
+    (gap,) = detect(spec)
+    assert (gap["code"], gap["start"], gap["end"]) == ("GAP002", at(11), at(13))
+    assert gap["metrics"]["flows"] == "ERP batch, WMS batch"
+
+
+def test_gap002_runs_after_the_last_flow_gap_do_not_change_it() -> None:
+    batch = [t for t in every(15, at(7), at(21)) if not at(11) < t < at(13)]
+    spec = merge(flow_runs(batch, flow="ERP batch"), flow_runs(batch, flow="WMS batch"))
+    # A third flow that only starts after the silence (so it spans none of it).
+    later = flow_runs(every(15, at(14), at(21)), flow="Shop batch")
+    assert detect(merge(spec, later)) == detect(spec)

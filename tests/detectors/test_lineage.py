@@ -46,3 +46,28 @@ def test_write_detail_adds_columns_by_row_and_keeps_the_writes_order() -> None:
     writes = pl.LazyFrame({"row": [4, 0, 2]}, schema={"row": pl.UInt32})
     found = write_detail(writes, rows, ["_entity", "_identity"]).collect()
     assert found.rows() == [(4, "A", None), (0, "A", "e1"), (2, "A", "e1")]
+
+
+def test_identities_seen_once_and_repeated_ones_are_marked_alike() -> None:
+    # Row 0: a lone second attempt (its identity occurs once: still a retry).
+    # Rows 1, 2: two null identities on one entity count together, neither
+    # is a repeat of the other. Rows 3, 4: one identity, first failed, then
+    # applied: a redelivery, not a retry. Row 5: that identity on another flow.
+    frame = events(
+        dict(
+            flow=["F", "F", "F", "F", "F", "G"],
+            event_id=["e0", None, None, "e3", "e3", "e3"],
+            attempt=[2, 1, 1, 1, 1, 1],
+            status=["ok", "ok", "ok", "error", "ok", "ok"],
+            processed_at=["09:00", "09:01", "09:02", "09:03", "09:04", "09:05"],
+        )
+    )
+    assert marks(frame) == [
+        (0, True, True, 1),
+        (1, False, False, 2),
+        (2, False, False, 2),
+        (3, False, False, 2),
+        (4, False, True, 2),
+        (5, False, False, 1),
+    ]
+    assert marks(frame.reverse()) == marks(frame)

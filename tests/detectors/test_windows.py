@@ -10,6 +10,7 @@ from forensics.detectors._windows import (
     applied,
     apply_keys,
     in_apply_order,
+    maybe_repeated,
     row_of,
     stale_writes,
     time_then_row,
@@ -123,3 +124,17 @@ def test_time_then_row_orders_null_times_first_then_time_then_row() -> None:
     # Nulls by row, then the time before 1970, the epoch, and 09:00 by row.
     assert packed.sort("_k")["row"].to_list() == [0, 4_000_000_000, 9, 1, 3, 7]
     assert packed.select(row_of(pl.col("_k")))["_k"].to_list() == packed["row"].to_list()
+
+
+def test_maybe_repeated_marks_every_repeated_key_and_no_lone_one() -> None:
+    frame = pl.DataFrame(
+        {
+            "flow": ["F", "F", "G", "F", None, None, "F", "F"],
+            "run_id": ["r1", "r1", "r1", "r2", "r3", "r3", None, None],
+        }
+    )
+    marked = frame.select(maybe_repeated(["flow", "run_id"]).alias("m"))["m"].to_list()
+    # Equal keys, nulls included, are marked; a key split across flows is not repeated.
+    assert marked == [True, True, False, False, True, True, True, True]
+    one_column = frame.select(maybe_repeated(["flow"]).alias("m"))["m"].to_list()
+    assert one_column == [True, True, False, True, True, True, True, True]
