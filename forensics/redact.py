@@ -4,6 +4,9 @@ Three kinds of rule (RELIABILITY section 5): sensitive key names (JSON keys,
 header names, query parameters), provider token shapes, and e-mail addresses.
 Every pattern has bounded quantifiers and input is capped before matching, so
 a hostile near-miss string cannot make matching slow (RELIABILITY section 8).
+A rule's pattern only runs on text holding something all its matches contain
+(a key name followed by a colon, ``eyJ``, ``@``...), which most text does not;
+tests/reports/test_redaction_guards.py holds this to every rule run on all text.
 """
 
 from __future__ import annotations
@@ -80,18 +83,45 @@ _HEADER_WHOLE = re.compile(
 _HEADER_LINE = re.compile(
     rf"(?i)\b((?:{_KEY_ALTERNATION})\s{{0,4}}[:=]\s{{0,4}})[^\s,;&\"']{{1,4096}}"
 )
+# What every match of each rule above contains, in lower case, to be searched
+# for in lowered ASCII text: without (?i), lookbehind and the value, far cheaper
+# to run, and a text in which it is absent cannot be changed by the rule.
+_JSON_PAIR_PROBE = re.compile(rf'"(?:{_KEY_ALTERNATION})"\s{{0,8}}:')
+_HEADER_WHOLE_PROBE = re.compile(rf"(?:{_WHOLE_ALTERNATION})\s{{0,4}}:")
+_HEADER_LINE_PROBE = re.compile(rf"(?:{_KEY_ALTERNATION})\s{{0,4}}[:=]")
 
-_PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
-    ("bearer", re.compile(r"(?i)\b(?:bearer|basic)\s{1,4}[A-Za-z0-9._~+/=-]{8,4096}")),
-    ("stripe_key", re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{10,247}\b")),
-    ("stripe_webhook_secret", re.compile(r"\bwhsec_[0-9A-Za-z+/=]{10,128}")),
-    ("shopify_token", re.compile(r"\bshp(?:at|ca|pa|ss)_[0-9a-fA-F]{32}\b")),
-    ("github_token", re.compile(r"\b(?:gh[pousr]_[0-9A-Za-z]{36}|github_pat_\w{22,82})\b")),
-    ("slack_token", re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,128}")),
-    ("aws_access_key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+# Each rule with the literals one of which every match contains, and whether the
+# literals are to be found case-insensitively (the rule is ``(?i)``). A text
+# holding none of them is not matched at all: ``in`` scans text far faster than
+# ``re`` tries a pattern at every position.
+_PATTERNS: Final[tuple[tuple[str, re.Pattern[str], tuple[str, ...], bool], ...]] = (
+    (
+        "bearer",
+        re.compile(r"(?i)\b(?:bearer|basic)\s{1,4}[A-Za-z0-9._~+/=-]{8,4096}"),
+        ("bearer", "basic"),
+        True,
+    ),
+    (
+        "stripe_key",
+        re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{10,247}\b"),
+        ("k_live_", "k_test_"),
+        False,
+    ),
+    ("stripe_webhook_secret", re.compile(r"\bwhsec_[0-9A-Za-z+/=]{10,128}"), ("whsec_",), False),
+    ("shopify_token", re.compile(r"\bshp(?:at|ca|pa|ss)_[0-9a-fA-F]{32}\b"), ("shp",), False),
+    (
+        "github_token",
+        re.compile(r"\b(?:gh[pousr]_[0-9A-Za-z]{36}|github_pat_\w{22,82})\b"),
+        ("gh", "github_pat_"),
+        False,
+    ),
+    ("slack_token", re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,128}"), ("xox",), False),
+    ("aws_access_key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), ("AKIA", "ASIA"), False),
     (
         "jwt",
         re.compile(r"\beyJ[0-9A-Za-z_-]{5,4096}\.eyJ[0-9A-Za-z_-]{5,8192}\.[0-9A-Za-z_-]{0,4096}"),
+        ("eyJ",),
+        False,
     ),
     # Capability URLs: the URL itself is the secret (RELIABILITY 5.1).
     (
@@ -103,11 +133,20 @@ _PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
             r"|hook\.(?:[a-z]{2}\d\.)?(?:make|integromat)\.com)"
             r"/[^\s\"'<>]{1,512}"
         ),
+        ("://",),
+        False,
     ),
-    ("url_userinfo", re.compile(r"(?i)(?<=://)[^/\s:@\"']{1,256}:[^/\s@\"']{1,256}@")),
+    (
+        "url_userinfo",
+        re.compile(r"(?i)(?<=://)[^/\s:@\"']{1,256}:[^/\s@\"']{1,256}@"),
+        ("://",),
+        False,
+    ),
     (
         "email",
         re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}\b"),
+        ("@",),
+        False,
     ),
 )
 
@@ -129,10 +168,18 @@ class Redactor:
         if not self.enabled or not value:
             return value
         value = value[:MAX_SCAN_CHARS]
-        value = _JSON_PAIR.sub(self._keyed_json, value)
-        value = _HEADER_WHOLE.sub(self._keyed_header, value)
-        value = _HEADER_LINE.sub(self._keyed_header, value)
-        for rule, pattern in _PATTERNS:
+        # NOTE: lowering is exact for ASCII only; under (?i) re also equates
+        # some other characters with ASCII letters (see _may_hold).
+        plain = value.isascii()
+        if not plain or _JSON_PAIR_PROBE.search(value.lower()):
+            value = _JSON_PAIR.sub(self._keyed_json, value)
+        if not plain or _HEADER_WHOLE_PROBE.search(value.lower()):
+            value = _HEADER_WHOLE.sub(self._keyed_header, value)
+        if not plain or _HEADER_LINE_PROBE.search(value.lower()):
+            value = _HEADER_LINE.sub(self._keyed_header, value)
+        for rule, pattern, literals, folded in _PATTERNS:
+            if not _may_hold(value, literals, folded=folded):
+                continue
             value, n = pattern.subn(f"[REDACTED:{rule}]", value)
             if n:
                 self.counts[rule] += n
@@ -149,3 +196,19 @@ class Redactor:
             return match.group(0)
         self.counts["sensitive_key"] += 1
         return f"{match.group(1)}[REDACTED:sensitive_key]"
+
+
+def _may_hold(text: str, literals: tuple[str, ...], *, folded: bool) -> bool:
+    """Whether text may hold a match of a rule each of whose matches contains one of literals.
+
+    With ``folded`` (a case-insensitive rule) the literals, in lower case, are
+    looked for in the lowered text. That is exact for ASCII text only: under
+    ``(?i)`` ``re`` also equates some other characters with ASCII letters
+    (``ſ`` with ``s``, the Kelvin sign with ``k``) that ``str.lower`` leaves
+    alone, so text that is not ASCII may always hold a match.
+    """
+    if folded:
+        if not text.isascii():
+            return True
+        text = text.lower()
+    return any(literal in text for literal in literals)
