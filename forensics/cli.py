@@ -7,11 +7,13 @@ Errors are one sentence on stderr, never a traceback.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -256,6 +258,18 @@ def _write_outputs(
     *,
     root: Path,
 ) -> list[tuple[str, Path]]:
+    with _cyclic_gc_paused():
+        return _render_outputs(result, html_out, json_out, md_out, root=root)
+
+
+def _render_outputs(
+    result: AnalysisResult,
+    html_out: Path | None,
+    json_out: Path | None,
+    md_out: Path | None,
+    *,
+    root: Path,
+) -> list[tuple[str, Path]]:
     # NOTE: reports is imported here, not at module level, so `forensics formats`
     # and `--help` stay fast and the engine never depends on templates.
     from reports import HTML_FULL_PER_CODE, render_html, render_markdown
@@ -287,6 +301,24 @@ def _write_outputs(
             ) from exc
         written.append((label, target))
     return written
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector, restoring its previous state on the way out.
+
+    Rendering allocates a few hundred thousand short-lived containers (the
+    findings' JSON objects, the report's rows) that reference counting frees;
+    each time their count crosses a threshold the collector would walk them,
+    and now and then the whole heap, finding nothing: ~0.07 s at 1M deliveries.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def render_summary(result: AnalysisResult, path: Path, written: list[tuple[str, Path]]) -> str:
