@@ -67,7 +67,7 @@ def lag_stats(events: pl.LazyFrame) -> pl.LazyFrame:
         One row per flow, sorted by flow: flow, records, then lag_, ingest_ and
         queue_ each with p50_seconds, p95_seconds, p99_seconds, max_seconds.
     """
-    return applied_lags(events).group_by("flow").agg(**_stats()).sort("flow")
+    return _per_flow(events)
 
 
 def shared_lag_stats(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
@@ -79,16 +79,12 @@ def shared_lag_stats(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
     return ctx.shared.frame(
         events,
         "lag_stats",
-        lambda frame: (
-            applied_lags(frame)
-            .group_by("flow")
-            .agg(**_stats(), median_lag_seconds=pl.col("lag").median())
-            .sort("flow")
-        ),
+        lambda frame: _per_flow(frame, median_lag_seconds=pl.col("lag").median()),
     )
 
 
-def _stats() -> dict[str, pl.Expr]:
+def _per_flow(events: pl.LazyFrame, **extra: pl.Expr) -> pl.LazyFrame:
+    """``lag_stats``'s aggregation, with ``extra`` aggregations in the same pass."""
     stats: dict[str, pl.Expr] = {"records": pl.len().cast(pl.UInt32)}
     for name in ("lag", "ingest_lag", "queue_lag"):
         prefix = "lag" if name == "lag" else name.removesuffix("_lag")
@@ -97,7 +93,7 @@ def _stats() -> dict[str, pl.Expr]:
                 pl.col(name).quantile(q, interpolation="linear").round(3)
             )
         stats[f"{prefix}_max_seconds"] = pl.col(name).max()
-    return stats
+    return applied_lags(events).group_by("flow").agg(**stats, **extra).sort("flow")
 
 
 def detect(events: pl.LazyFrame, ctx: DetectContext) -> pl.LazyFrame:
